@@ -1,1 +1,25 @@
-//! placeholder
+//! # inkan-verify
+//!
+//! Verification for relying parties of the Japanese My Number Card (JPKI): RSA
+//! PKCS#1 v1.5 signatures, X.509 certification paths to the J-LIS roots (RFC 5280 §6),
+//! revocation from CRLs (RFC 5280 §5, §6.3), the JPKI identity in a signature
+//! certificate, CMS SignedData (RFC 5652 §5) and login signatures.
+//!
+//! Principles: the caller passes the validation time, the trust anchors, the CRLs and
+//! the revocation policy — there is no hidden `now()`; errors are typed and carry a
+//! stable [`Error::code`]; path building has a work budget; the core has no I/O (file
+//! loading lives in [`fs`], behind the default `std` feature) so it builds for wasm32.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod crl;
+pub mod error;
+pub mod oid;
+pub mod sig;
+pub mod time;
+
+pub use error::Error;
+pub use sig::{Backend, HashAlg, verify_pkcs1v15};
+pub use time::UnixTime;
