@@ -412,13 +412,13 @@ impl<T: Transport> MyNumberCard<T> {
         }
         let pin = (slot == CertSlot::Sign).then_some(PinKind::Sign);
         let der = self.read_object(DataKind::Certificate, pin).await?;
-        if let Some(d) = &der {
-            if d.first() != Some(&0x30) {
-                return Err(CardError::Malformed {
-                    what: DataKind::Certificate,
-                    detail: format!("EF {:04X} does not start with a DER SEQUENCE", slot.fid()),
-                });
-            }
+        if let Some(d) = &der
+            && d.first() != Some(&0x30)
+        {
+            return Err(CardError::Malformed {
+                what: DataKind::Certificate,
+                detail: format!("EF {:04X} does not start with a DER SEQUENCE", slot.fid()),
+            });
         }
         Ok(der)
     }
