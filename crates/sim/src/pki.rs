@@ -1,0 +1,1426 @@
+//! A test PKI in the JPKI profile: roots, signature and user-authentication certificates,
+//! and CRLs (full and delta), all with real RSA-2048 keys.
+//!
+//! Everything here is deterministic: keys come from a seeded CSPRNG ([`StdRng`] seeded
+//! from SHA-256 of a `u64` seed and a label), RSASSA-PKCS1-v1_5 signatures are
+//! deterministic, and every time is passed in by the caller (there is no hidden `now()`).
+//! The same seed and the same times always give byte-identical DER.
+//!
+//! The certificates are DER-encoded directly (the field layout follows
+//! [RFC 5280 §4.1](https://www.rfc-editor.org/rfc/rfc5280#section-4.1) and
+//! [§5.1](https://www.rfc-editor.org/rfc/rfc5280#section-5.1)), which keeps the encoding
+//! under full control (extension order, criticality, string types) and keeps the CRL builder
+//! linear in the number of entries.
+//!
+//! Names are modelled on the production J-LIS hierarchy but use `O=JPKI-TEST`, so nothing
+//! produced here can be confused with a production certificate:
+//!
+//! ```text
+//! C=JP, O=JPKI-TEST, OU=JPKI for digital signature, OU=Japan Agency for Local Authority Information Systems
+//! C=JP, O=JPKI-TEST, OU=JPKI for user authentication, OU=Japan Agency for Local Authority Information Systems
+//! ```
+//!
+//! Typical use:
+//!
+//! ```
+//! use inkan_sim::pki::{self, utc, CrlOptions, CrlScope, Identity, Reason, RevokedEntry,
+//!     SignatureCertSpec, TestPki, Validity};
+//! # fn main() -> Result<(), pki::PkiError> {
+//! // Three generations per hierarchy, like the production 2015/2019/2023 roots.
+//! let pki = TestPki::generate(42, 3, Validity::new(utc(2023, 1, 1, 0, 0, 0)?, utc(2033, 1, 1, 0, 0, 0)?)?)?;
+//! // The software card owns the holder key; only the public half goes into the certificate.
+//! let holder = pki::test_key(42, "holder/sign")?;
+//! let root = &pki.sign_roots[1];
+//! let leaf = pki::issue_signature_cert(root, &SignatureCertSpec {
+//!     serial: &[0x01, 0x23],
+//!     subject_key: holder.as_public_key(),
+//!     common_name: "202301010000000000000001",
+//!     scope: CrlScope::new("Tokyo-to", "Chiyoda-ku"),
+//!     identity: &Identity::example(),
+//!     validity: Validity::new(utc(2024, 1, 1, 0, 0, 0)?, utc(2029, 1, 1, 0, 0, 0)?)?,
+//! })?;
+//! let crl = pki::build_crl(
+//!     root,
+//!     &[RevokedEntry { serial: vec![0x01, 0x23], revoked_at: utc(2024, 6, 1, 0, 0, 0)?,
+//!         reason: Some(Reason::AffiliationChanged) }],
+//!     utc(2024, 6, 2, 0, 0, 0)?,
+//!     utc(2024, 6, 3, 0, 0, 0)?,
+//!     1,
+//!     &CrlOptions::default(),
+//! )?;
+//! assert!(pki::cert_to_pem(&leaf)?.starts_with("-----BEGIN CERTIFICATE-----"));
+//! assert!(pki::crl_to_pem(&crl)?.starts_with("-----BEGIN X509 CRL-----"));
+//! # Ok(()) }
+//! ```
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Mutex, OnceLock};
+
+use der::oid::ObjectIdentifier;
+use der::pem::LineEnding;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rsa::pkcs1::EncodeRsaPublicKey;
+use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey};
+use rsa::{Pkcs1v15Sign, PrivateKey as RsaPrivateKey, PublicKey as RsaPublicKey};
+use sha2::{Digest, Sha256};
+
+pub use der::DateTime;
+
+/// RSA modulus size of every key made here.
+pub const RSA_BITS: usize = 2048;
+
+/// The `O=` value of every test name (the production hierarchy uses `O=JPKI`).
+pub const TEST_ORGANIZATION: &str = "JPKI-TEST";
+
+/// The second `OU=` of the root names.
+pub const AGENCY_OU: &str = "Japan Agency for Local Authority Information Systems";
+
+/// The `OU=` that marks the CRL distribution point names.
+pub const CRL_DP_OU: &str = "CRL Distribution Points";
+
+/// Certificate policy of the JPKI signature certificate (`1.2.392.200149.8.5.1.1.20`).
+pub const SIGN_POLICY_OID: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.1.1.20");
+
+/// Certificate policy of the JPKI user-authentication certificate (`1.2.392.200149.8.5.1.3.30`).
+pub const AUTH_POLICY_OID: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.1.3.30");
+
+/// subjectAltName otherName: name (UTF8String).
+pub const SAN_NAME_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.1");
+/// subjectAltName otherName: name substitute-character flags (UTF8String).
+pub const SAN_NAME_FLAGS_OID: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.2");
+/// subjectAltName otherName: sex, `1` male, `2` female, `9` not applicable (UTF8String).
+pub const SAN_SEX_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.3");
+/// subjectAltName otherName: birth date `EYYYYMMDD` (UTF8String).
+pub const SAN_BIRTH_DATE_OID: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.4");
+/// subjectAltName otherName: address (UTF8String).
+pub const SAN_ADDRESS_OID: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.5");
+/// subjectAltName otherName: address substitute-character flags (UTF8String).
+pub const SAN_ADDRESS_FLAGS_OID: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.6");
+
+// Attribute types (RFC 5280 §4.1.2.4, X.520).
+const OID_COUNTRY: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.6");
+const OID_ORGANIZATION: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
+const OID_ORG_UNIT: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.11");
+const OID_LOCALITY: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.7");
+const OID_COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
+
+// sha256WithRSAEncryption (RFC 4055 §5).
+const OID_SHA256_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+
+// Extensions (RFC 5280 §4.2, §5.2, §5.3).
+const OID_SKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
+const OID_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
+const OID_SAN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
+const OID_BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
+const OID_CRL_NUMBER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.20");
+const OID_REASON_CODE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.21");
+const OID_DELTA_CRL_INDICATOR: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.27");
+const OID_IDP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.28");
+const OID_CRL_DP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.31");
+const OID_CERT_POLICIES: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.32");
+const OID_AKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
+
+// Universal tags.
+const TAG_BOOLEAN: u8 = 0x01;
+const TAG_INTEGER: u8 = 0x02;
+const TAG_BIT_STRING: u8 = 0x03;
+const TAG_OCTET_STRING: u8 = 0x04;
+const TAG_NULL: u8 = 0x05;
+const TAG_OID: u8 = 0x06;
+const TAG_ENUMERATED: u8 = 0x0A;
+const TAG_UTF8_STRING: u8 = 0x0C;
+const TAG_PRINTABLE_STRING: u8 = 0x13;
+const TAG_UTC_TIME: u8 = 0x17;
+const TAG_GENERALIZED_TIME: u8 = 0x18;
+const TAG_SEQUENCE: u8 = 0x30;
+const TAG_SET: u8 = 0x31;
+// Context-specific tags.
+const TAG_CTX0_CONS: u8 = 0xA0;
+const TAG_CTX3_CONS: u8 = 0xA3;
+const TAG_CTX4_CONS: u8 = 0xA4;
+const TAG_CTX0_PRIM: u8 = 0x80;
+const TAG_CTX1_PRIM: u8 = 0x81;
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/// Errors from building the test PKI.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum PkiError {
+    /// RSA key generation or signing failed.
+    Rsa(rsa::Error),
+    /// Encoding a key, a DER object or a PEM document failed.
+    Encoding {
+        /// What was being encoded.
+        context: &'static str,
+        /// The underlying error, as text.
+        message: String,
+    },
+    /// A serial number is empty, zero, or longer than 20 octets (RFC 5280 §4.1.2.2).
+    InvalidSerial {
+        /// Length in octets after leading zeros were removed.
+        len: usize,
+    },
+    /// A validity period ends before it begins.
+    InvalidValidity {
+        /// The start.
+        not_before: DateTime,
+        /// The end.
+        not_after: DateTime,
+    },
+    /// An [`Identity`] field does not have the JPKI format.
+    InvalidIdentity {
+        /// The field name.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A name attribute value is not encodable (empty, or not printable where required).
+    InvalidName {
+        /// The offending value.
+        value: String,
+    },
+    /// `TestPki::generate` was asked for zero generations.
+    NoGenerations,
+    /// A calendar time is invalid or outside 1970–9999 (see [`utc`]).
+    InvalidTime,
+}
+
+impl fmt::Display for PkiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Rsa(e) => write!(f, "RSA operation failed: {e}"),
+            Self::Encoding { context, message } => {
+                write!(f, "encoding {context} failed: {message}")
+            }
+            Self::InvalidSerial { len } => write!(
+                f,
+                "invalid serial number ({len} octets): must be positive and at most 20 octets"
+            ),
+            Self::InvalidValidity {
+                not_before,
+                not_after,
+            } => write!(
+                f,
+                "validity ends ({not_after}) before it begins ({not_before})"
+            ),
+            Self::InvalidIdentity { field, reason } => {
+                write!(f, "invalid identity field `{field}`: {reason}")
+            }
+            Self::InvalidName { value } => write!(f, "invalid name attribute value {value:?}"),
+            Self::NoGenerations => write!(f, "at least one root generation is needed"),
+            Self::InvalidTime => write!(f, "invalid or unsupported UTC time"),
+        }
+    }
+}
+
+impl std::error::Error for PkiError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Rsa(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<rsa::Error> for PkiError {
+    fn from(e: rsa::Error) -> Self {
+        Self::Rsa(e)
+    }
+}
+
+/// A UTC time from its components, e.g. `utc(2025, 1, 1, 0, 0, 0)`.
+pub fn utc(
+    year: u16,
+    month: u8,
+    day: u8,
+    hour: u8,
+    minutes: u8,
+    seconds: u8,
+) -> Result<DateTime, PkiError> {
+    DateTime::new(year, month, day, hour, minutes, seconds).map_err(|_| PkiError::InvalidTime)
+}
+
+fn encoding_error(context: &'static str, e: impl fmt::Display) -> PkiError {
+    PkiError::Encoding {
+        context,
+        message: e.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small DER writer
+// ---------------------------------------------------------------------------------------------
+
+/// Appends a DER length (X.690 §8.1.3, definite form, minimal).
+fn push_len(out: &mut Vec<u8>, len: usize) {
+    if len < 0x80 {
+        // Fits in 7 bits.
+        out.push(len as u8);
+        return;
+    }
+    let bytes = len.to_be_bytes();
+    let significant: Vec<u8> = bytes.iter().copied().skip_while(|b| *b == 0).collect();
+    out.push(0x80 | significant.len() as u8);
+    out.extend_from_slice(&significant);
+}
+
+/// Appends tag, length and content.
+fn push_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
+    out.push(tag);
+    push_len(out, content.len());
+    out.extend_from_slice(content);
+}
+
+/// One TLV as a new vector.
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(content.len() + 6);
+    push_tlv(&mut out, tag, content);
+    out
+}
+
+/// A constructed TLV whose content is the concatenation of `parts`.
+fn cons(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
+    let len = parts.iter().map(|p| p.len()).sum();
+    let mut out = Vec::with_capacity(len + 6);
+    out.push(tag);
+    push_len(&mut out, len);
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+fn seq(parts: &[&[u8]]) -> Vec<u8> {
+    cons(TAG_SEQUENCE, parts)
+}
+
+fn oid(o: &ObjectIdentifier) -> Vec<u8> {
+    tlv(TAG_OID, o.as_bytes())
+}
+
+/// Removes redundant leading zeros and adds one if the top bit is set, giving the content
+/// octets of a non-negative INTEGER.
+fn unsigned_integer_content(bytes: &[u8]) -> Vec<u8> {
+    let trimmed: Vec<u8> = bytes.iter().copied().skip_while(|b| *b == 0).collect();
+    let mut out = Vec::with_capacity(trimmed.len() + 1);
+    match trimmed.first() {
+        None => out.push(0),
+        Some(first) if first & 0x80 != 0 => {
+            out.push(0);
+            out.extend_from_slice(&trimmed);
+        }
+        Some(_) => out.extend_from_slice(&trimmed),
+    }
+    out
+}
+
+fn push_u64_integer(out: &mut Vec<u8>, value: u64) {
+    push_tlv(
+        out,
+        TAG_INTEGER,
+        &unsigned_integer_content(&value.to_be_bytes()),
+    );
+}
+
+/// Appends a certificate serial number (RFC 5280 §4.1.2.2: positive, at most 20 octets).
+fn push_serial(out: &mut Vec<u8>, serial: &[u8]) -> Result<(), PkiError> {
+    let significant = serial.iter().skip_while(|b| **b == 0).count();
+    if significant == 0 || significant > 20 {
+        return Err(PkiError::InvalidSerial { len: significant });
+    }
+    push_tlv(out, TAG_INTEGER, &unsigned_integer_content(serial));
+    Ok(())
+}
+
+fn two_digits(out: &mut Vec<u8>, v: u8) {
+    out.push(b'0' + (v / 10) % 10);
+    out.push(b'0' + v % 10);
+}
+
+/// Appends a `Time` (RFC 5280 §4.1.2.5): UTCTime through 2049, GeneralizedTime from 2050.
+fn push_time(out: &mut Vec<u8>, t: &DateTime) {
+    let year = t.year();
+    let mut s = Vec::with_capacity(15);
+    if year < 2050 {
+        two_digits(&mut s, (year % 100) as u8);
+    } else {
+        two_digits(&mut s, (year / 100 % 100) as u8);
+        two_digits(&mut s, (year % 100) as u8);
+    }
+    two_digits(&mut s, t.month());
+    two_digits(&mut s, t.day());
+    two_digits(&mut s, t.hour());
+    two_digits(&mut s, t.minutes());
+    two_digits(&mut s, t.seconds());
+    s.push(b'Z');
+    let tag = if year < 2050 {
+        TAG_UTC_TIME
+    } else {
+        TAG_GENERALIZED_TIME
+    };
+    push_tlv(out, tag, &s);
+}
+
+/// `AlgorithmIdentifier` for sha256WithRSAEncryption, with the NULL parameters (RFC 4055 §5).
+fn sha256_rsa_algorithm() -> Vec<u8> {
+    seq(&[&oid(&OID_SHA256_RSA), &tlv(TAG_NULL, &[])])
+}
+
+/// `Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }`
+/// (RFC 5280 §4.1). DER omits `critical` when false.
+fn extension(id: &ObjectIdentifier, critical: bool, value: &[u8]) -> Vec<u8> {
+    let id = oid(id);
+    let value = tlv(TAG_OCTET_STRING, value);
+    if critical {
+        seq(&[&id, &tlv(TAG_BOOLEAN, &[0xFF]), &value])
+    } else {
+        seq(&[&id, &value])
+    }
+}
+
+/// String type of a name attribute value.
+#[derive(Clone, Copy)]
+enum Str {
+    Printable,
+    Utf8,
+}
+
+fn is_printable(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&b))
+}
+
+/// A `Name` (RFC 5280 §4.1.2.4) with one attribute per RDN, in the given order.
+fn name(attrs: &[(ObjectIdentifier, Str, &str)]) -> Result<Vec<u8>, PkiError> {
+    let mut rdns = Vec::new();
+    for (id, kind, value) in attrs {
+        if value.is_empty() {
+            return Err(PkiError::InvalidName {
+                value: (*value).to_owned(),
+            });
+        }
+        let tag = match kind {
+            Str::Printable => {
+                if !is_printable(value) {
+                    return Err(PkiError::InvalidName {
+                        value: (*value).to_owned(),
+                    });
+                }
+                TAG_PRINTABLE_STRING
+            }
+            Str::Utf8 => TAG_UTF8_STRING,
+        };
+        let atv = seq(&[&oid(id), &tlv(tag, value.as_bytes())]);
+        push_tlv(&mut rdns, TAG_SET, &atv);
+    }
+    Ok(tlv(TAG_SEQUENCE, &rdns))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public value types
+// ---------------------------------------------------------------------------------------------
+
+/// The two JPKI hierarchies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Hierarchy {
+    /// Signature certificates (署名用電子証明書), `OU=JPKI for digital signature`.
+    Signature,
+    /// User-authentication certificates (利用者証明用電子証明書),
+    /// `OU=JPKI for user authentication`.
+    Authentication,
+}
+
+impl Hierarchy {
+    /// The hierarchy's `OU=` value.
+    pub fn org_unit(self) -> &'static str {
+        match self {
+            Self::Signature => "JPKI for digital signature",
+            Self::Authentication => "JPKI for user authentication",
+        }
+    }
+
+    /// The certificate policy of this hierarchy's end-entity certificates.
+    pub fn policy_oid(self) -> ObjectIdentifier {
+        match self {
+            Self::Signature => SIGN_POLICY_OID,
+            Self::Authentication => AUTH_POLICY_OID,
+        }
+    }
+
+    /// Short label used in root labels and key derivation (`sign` / `auth`).
+    pub fn short_label(self) -> &'static str {
+        match self {
+            Self::Signature => "sign",
+            Self::Authentication => "auth",
+        }
+    }
+
+    /// DER `Name` of this hierarchy's roots:
+    /// `C=JP, O=JPKI-TEST, OU=<hierarchy>, OU=Japan Agency for Local Authority Information Systems`.
+    pub fn root_name_der(self) -> Result<Vec<u8>, PkiError> {
+        name(&[
+            (OID_COUNTRY, Str::Printable, "JP"),
+            (OID_ORGANIZATION, Str::Utf8, TEST_ORGANIZATION),
+            (OID_ORG_UNIT, Str::Utf8, self.org_unit()),
+            (OID_ORG_UNIT, Str::Utf8, AGENCY_OU),
+        ])
+    }
+
+    /// The Japanese organisation names put in the roots' subjectAltName directoryName,
+    /// as in the production roots (with a test marker).
+    fn japanese_names(self) -> [&'static str; 3] {
+        match self {
+            Self::Signature => [
+                "公的個人認証サービス(試験用)",
+                "公的個人認証サービス署名用",
+                "地方公共団体情報システム機構",
+            ],
+            Self::Authentication => [
+                "公的個人認証サービス(試験用)",
+                "公的個人認証サービス利用者証明用",
+                "地方公共団体情報システム機構",
+            ],
+        }
+    }
+}
+
+/// A validity period (RFC 5280 §4.1.2.5). Both ends are inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Validity {
+    /// `notBefore`.
+    pub not_before: DateTime,
+    /// `notAfter`.
+    pub not_after: DateTime,
+}
+
+impl Validity {
+    /// A validity period; fails if `not_after` is before `not_before`.
+    pub fn new(not_before: DateTime, not_after: DateTime) -> Result<Self, PkiError> {
+        if not_after < not_before {
+            return Err(PkiError::InvalidValidity {
+                not_before,
+                not_after,
+            });
+        }
+        Ok(Self {
+            not_before,
+            not_after,
+        })
+    }
+
+    fn check(&self) -> Result<(), PkiError> {
+        Self::new(self.not_before, self.not_after).map(|_| ())
+    }
+
+    fn push(&self, out: &mut Vec<u8>) {
+        let mut content = Vec::with_capacity(34);
+        push_time(&mut content, &self.not_before);
+        push_time(&mut content, &self.not_after);
+        push_tlv(out, TAG_SEQUENCE, &content);
+    }
+}
+
+/// The municipality a certificate's CRL distribution point names. The directoryName is
+/// `C=JP, O=JPKI-TEST, OU=<hierarchy>, OU=CRL Distribution Points, OU=<prefecture>, CN=<city>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CrlScope {
+    /// Prefecture (都道府県), e.g. `Tokyo-to`.
+    pub prefecture: String,
+    /// City, ward, town or village (市区町村), e.g. `Chiyoda-ku`.
+    pub city: String,
+}
+
+impl CrlScope {
+    /// A scope from its two parts.
+    pub fn new(prefecture: &str, city: &str) -> Self {
+        Self {
+            prefecture: prefecture.to_owned(),
+            city: city.to_owned(),
+        }
+    }
+
+    /// DER `Name` of the distribution point in the given hierarchy.
+    pub fn directory_name_der(&self, hierarchy: Hierarchy) -> Result<Vec<u8>, PkiError> {
+        name(&[
+            (OID_COUNTRY, Str::Printable, "JP"),
+            (OID_ORGANIZATION, Str::Utf8, TEST_ORGANIZATION),
+            (OID_ORG_UNIT, Str::Utf8, hierarchy.org_unit()),
+            (OID_ORG_UNIT, Str::Utf8, CRL_DP_OU),
+            (OID_ORG_UNIT, Str::Utf8, &self.prefecture),
+            (OID_COMMON_NAME, Str::Utf8, &self.city),
+        ])
+    }
+}
+
+/// `DistributionPointName ::= CHOICE { fullName [0] GeneralNames, ... }` holding one
+/// `directoryName [4] Name` (RFC 5280 §4.2.1.13), wrapped in the explicit `[0]` of
+/// `distributionPoint` as used by both DistributionPoint and IssuingDistributionPoint.
+fn dp_name_field(directory_name: &[u8]) -> Vec<u8> {
+    let general_name = tlv(TAG_CTX4_CONS, directory_name);
+    let full_name = tlv(TAG_CTX0_CONS, &general_name);
+    tlv(TAG_CTX0_CONS, &full_name)
+}
+
+/// `cRLDistributionPoints` value with one DistributionPoint naming `directory_name`
+/// (RFC 5280 §4.2.1.13).
+fn crl_dp_value(directory_name: &[u8]) -> Vec<u8> {
+    let dp = tlv(TAG_SEQUENCE, &dp_name_field(directory_name));
+    tlv(TAG_SEQUENCE, &dp)
+}
+
+/// The holder data carried in a signature certificate's subjectAltName (the "basic four"
+/// plus substitute-character flags). All values are UTF-8 text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Identity {
+    /// Name (氏名), `1.2.392.200149.8.5.5.1`.
+    pub name: String,
+    /// Name substitute-character flags, `1.2.392.200149.8.5.5.2`.
+    pub name_flags: String,
+    /// Address (住所), `1.2.392.200149.8.5.5.5`.
+    pub address: String,
+    /// Address substitute-character flags, `1.2.392.200149.8.5.5.6`.
+    pub address_flags: String,
+    /// Birth date `EYYYYMMDD`: era digit (1 Meiji, 2 Taisho, 3 Showa, 4 Heisei, 5 Reiwa)
+    /// then the Gregorian date, `1.2.392.200149.8.5.5.4`.
+    pub birth_date: String,
+    /// Sex: `1` male, `2` female, `9` not applicable, `1.2.392.200149.8.5.5.3`.
+    pub sex: String,
+}
+
+impl Identity {
+    /// A fictitious holder, for tests.
+    pub fn example() -> Self {
+        Self {
+            name: "試験 花子".to_owned(),
+            name_flags: "00000".to_owned(),
+            address: "東京都千代田区霞が関二丁目一番二号".to_owned(),
+            address_flags: "0000000000000000".to_owned(),
+            birth_date: "319850615".to_owned(),
+            sex: "2".to_owned(),
+        }
+    }
+
+    /// Checks the formats of `sex` and `birth_date`, and that `name` and `address` are
+    /// not empty.
+    pub fn validate(&self) -> Result<(), PkiError> {
+        if self.name.is_empty() {
+            return Err(PkiError::InvalidIdentity {
+                field: "name",
+                reason: "empty",
+            });
+        }
+        if self.address.is_empty() {
+            return Err(PkiError::InvalidIdentity {
+                field: "address",
+                reason: "empty",
+            });
+        }
+        if !matches!(self.sex.as_str(), "1" | "2" | "9") {
+            return Err(PkiError::InvalidIdentity {
+                field: "sex",
+                reason: "must be 1, 2 or 9",
+            });
+        }
+        let b = self.birth_date.as_bytes();
+        if b.len() != 9 || !b.iter().all(u8::is_ascii_digit) {
+            return Err(PkiError::InvalidIdentity {
+                field: "birth_date",
+                reason: "must be 9 digits EYYYYMMDD",
+            });
+        }
+        if !matches!(b.first(), Some(b'1'..=b'5')) {
+            return Err(PkiError::InvalidIdentity {
+                field: "birth_date",
+                reason: "era digit must be 1 to 5",
+            });
+        }
+        let num = |r: std::ops::Range<usize>| -> u32 {
+            b.get(r)
+                .unwrap_or(&[])
+                .iter()
+                .fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
+        };
+        let (month, day) = (num(5..7), num(7..9));
+        if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+            return Err(PkiError::InvalidIdentity {
+                field: "birth_date",
+                reason: "month or day out of range",
+            });
+        }
+        Ok(())
+    }
+
+    /// The subjectAltName `GeneralNames` value: six otherNames, each
+    /// `otherName [0] { type-id, value [0] EXPLICIT UTF8String }` (RFC 5280 §4.2.1.6).
+    fn san_value(&self) -> Vec<u8> {
+        let items: [(&ObjectIdentifier, &str); 6] = [
+            (&SAN_NAME_OID, &self.name),
+            (&SAN_NAME_FLAGS_OID, &self.name_flags),
+            (&SAN_SEX_OID, &self.sex),
+            (&SAN_BIRTH_DATE_OID, &self.birth_date),
+            (&SAN_ADDRESS_OID, &self.address),
+            (&SAN_ADDRESS_FLAGS_OID, &self.address_flags),
+        ];
+        let mut names = Vec::new();
+        for (id, value) in items {
+            let value = tlv(TAG_CTX0_CONS, &tlv(TAG_UTF8_STRING, value.as_bytes()));
+            let other = cons(TAG_CTX0_CONS, &[&oid(id), &value]);
+            names.extend_from_slice(&other);
+        }
+        tlv(TAG_SEQUENCE, &names)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+// ---------------------------------------------------------------------------------------------
+
+/// A CSPRNG seeded from SHA-256(`"inkan-sim/pki/v1"`, `seed`, `label`). Different labels give
+/// independent streams, so adding a generation never changes the keys of the others.
+pub fn derived_rng(seed: u64, label: &str) -> StdRng {
+    let mut h = Sha256::new();
+    h.update(b"inkan-sim/pki/v1\0");
+    h.update(seed.to_be_bytes());
+    h.update(label.as_bytes());
+    let digest: [u8; 32] = h.finalize().into();
+    StdRng::from_seed(digest)
+}
+
+type KeyCache = Mutex<HashMap<(u64, String), RsaPrivateKey>>;
+
+fn key_cache() -> &'static KeyCache {
+    static CACHE: OnceLock<KeyCache> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// A deterministic RSA-2048 key for `(seed, label)`.
+///
+/// Keys are memoized in memory for the life of the process (nothing is written to disk), so
+/// tests that ask for the same key again pay for key generation only once. With the
+/// workspace's `opt-level = 3` for dependencies one key takes well under a second even in
+/// a debug build.
+pub fn test_key(seed: u64, label: &str) -> Result<RsaPrivateKey, PkiError> {
+    let id = (seed, label.to_owned());
+    if let Ok(cache) = key_cache().lock()
+        && let Some(key) = cache.get(&id)
+    {
+        return Ok(key.clone());
+    }
+    let mut rng = derived_rng(seed, label);
+    let key = RsaPrivateKey::new(&mut rng, RSA_BITS)?;
+    if let Ok(mut cache) = key_cache().lock() {
+        cache.insert(id, key.clone());
+    }
+    Ok(key)
+}
+
+/// DER `SubjectPublicKeyInfo` of an RSA public key (RFC 5280 §4.1.2.7).
+pub fn spki_der(key: &RsaPublicKey) -> Result<Vec<u8>, PkiError> {
+    key.to_public_key_der()
+        .map(|d| d.as_bytes().to_vec())
+        .map_err(|e| encoding_error("SubjectPublicKeyInfo", e))
+}
+
+/// Key identifier of an RSA public key: the leftmost 160 bits of SHA-256 over the
+/// subjectPublicKey BIT STRING value (RFC 7093 §2 method 1, an allowed alternative to the
+/// SHA-1 method of RFC 5280 §4.2.1.2).
+pub fn key_identifier(key: &RsaPublicKey) -> Result<[u8; 20], PkiError> {
+    let pkcs1 = key
+        .to_pkcs1_der()
+        .map_err(|e| encoding_error("RSAPublicKey", e))?;
+    let digest = Sha256::digest(pkcs1.as_bytes());
+    let mut id = [0u8; 20];
+    for (dst, src) in id.iter_mut().zip(digest.iter()) {
+        *dst = *src;
+    }
+    Ok(id)
+}
+
+/// `SubjectKeyIdentifier ::= KeyIdentifier` (RFC 5280 §4.2.1.2).
+fn ski_value(id: &[u8; 20]) -> Vec<u8> {
+    tlv(TAG_OCTET_STRING, id)
+}
+
+/// `AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] KeyIdentifier }`
+/// (RFC 5280 §4.2.1.1).
+fn aki_value(id: &[u8; 20]) -> Vec<u8> {
+    tlv(TAG_SEQUENCE, &tlv(TAG_CTX0_PRIM, id))
+}
+
+/// Signs `tbs` with RSASSA-PKCS1-v1_5 / SHA-256 and returns
+/// `SEQUENCE { tbs, sha256WithRSAEncryption, BIT STRING signature }` (RFC 5280 §4.1.1 and
+/// §5.1.1 have the same shape).
+fn sign_and_wrap(key: &RsaPrivateKey, tbs: &[u8]) -> Result<Vec<u8>, PkiError> {
+    let digest = Sha256::digest(tbs);
+    let signature = key.sign(Pkcs1v15Sign::new::<Sha256>(), &digest)?;
+    let alg = sha256_rsa_algorithm();
+    let mut bits = Vec::with_capacity(signature.len() + 1);
+    bits.push(0); // no unused bits
+    bits.extend_from_slice(&signature);
+    let bits = tlv(TAG_BIT_STRING, &bits);
+    Ok(cons(TAG_SEQUENCE, &[tbs, &alg, &bits]))
+}
+
+/// Builds and signs a v3 certificate (RFC 5280 §4.1).
+fn build_certificate(
+    signer: &RsaPrivateKey,
+    serial: &[u8],
+    issuer: &[u8],
+    validity: &Validity,
+    subject: &[u8],
+    spki: &[u8],
+    extensions: &[Vec<u8>],
+) -> Result<Vec<u8>, PkiError> {
+    validity.check()?;
+    let mut tbs = Vec::with_capacity(1024);
+    // version [0] EXPLICIT Version: v3(2)
+    tbs.extend_from_slice(&[TAG_CTX0_CONS, 0x03, TAG_INTEGER, 0x01, 0x02]);
+    push_serial(&mut tbs, serial)?;
+    tbs.extend_from_slice(&sha256_rsa_algorithm());
+    tbs.extend_from_slice(issuer);
+    validity.push(&mut tbs);
+    tbs.extend_from_slice(subject);
+    tbs.extend_from_slice(spki);
+    let ext_refs: Vec<&[u8]> = extensions.iter().map(Vec::as_slice).collect();
+    let exts = seq(&ext_refs);
+    push_tlv(&mut tbs, TAG_CTX3_CONS, &exts);
+    let tbs = tlv(TAG_SEQUENCE, &tbs);
+    sign_and_wrap(signer, &tbs)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Roots
+// ---------------------------------------------------------------------------------------------
+
+/// A self-signed test root: its key, certificate and generation.
+#[derive(Clone)]
+pub struct RootCa {
+    hierarchy: Hierarchy,
+    generation: u32,
+    label: String,
+    key: RsaPrivateKey,
+    key_id: [u8; 20],
+    name: Vec<u8>,
+    serial: Vec<u8>,
+    validity: Validity,
+    cert: Vec<u8>,
+}
+
+impl fmt::Debug for RootCa {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RootCa")
+            .field("label", &self.label)
+            .field("serial", &hex::encode(&self.serial))
+            .field("key_id", &hex::encode(self.key_id))
+            .finish_non_exhaustive()
+    }
+}
+
+impl RootCa {
+    /// Makes a self-signed root for `hierarchy` with the given key, serial and validity.
+    ///
+    /// Extensions, in the order of the production roots:
+    /// keyUsage keyCertSign + cRLSign, critical (RFC 5280 §4.2.1.3);
+    /// subjectAltName directoryName with the Japanese organisation names (§4.2.1.6);
+    /// basicConstraints cA, critical (§4.2.1.9);
+    /// cRLDistributionPoints naming the root's own subject (the ARL, §4.2.1.13);
+    /// subjectKeyIdentifier (§4.2.1.2).
+    pub fn new(
+        hierarchy: Hierarchy,
+        generation: u32,
+        key: RsaPrivateKey,
+        serial: &[u8],
+        validity: Validity,
+    ) -> Result<Self, PkiError> {
+        let public = key.to_public_key();
+        let key_id = key_identifier(&public)?;
+        let subject = hierarchy.root_name_der()?;
+        let [jp_org, jp_unit, jp_agency] = hierarchy.japanese_names();
+        let san_dir = name(&[
+            (OID_COUNTRY, Str::Printable, "JP"),
+            (OID_ORGANIZATION, Str::Utf8, jp_org),
+            (OID_ORG_UNIT, Str::Utf8, jp_unit),
+            (OID_ORG_UNIT, Str::Utf8, jp_agency),
+        ])?;
+        let san = tlv(TAG_SEQUENCE, &tlv(TAG_CTX4_CONS, &san_dir));
+        let extensions = vec![
+            // KeyUsage BIT STRING: keyCertSign(5), cRLSign(6) → 0000 0110, 1 unused bit.
+            extension(&OID_KEY_USAGE, true, &[TAG_BIT_STRING, 0x02, 0x01, 0x06]),
+            extension(&OID_SAN, false, &san),
+            // BasicConstraints ::= SEQUENCE { cA TRUE }
+            extension(
+                &OID_BASIC_CONSTRAINTS,
+                true,
+                &[TAG_SEQUENCE, 0x03, TAG_BOOLEAN, 0x01, 0xFF],
+            ),
+            extension(&OID_CRL_DP, false, &crl_dp_value(&subject)),
+            extension(&OID_SKI, false, &ski_value(&key_id)),
+        ];
+        let cert = build_certificate(
+            &key,
+            serial,
+            &subject,
+            &validity,
+            &subject,
+            &spki_der(&public)?,
+            &extensions,
+        )?;
+        Ok(Self {
+            hierarchy,
+            generation,
+            label: format!("{}-gen{generation}", hierarchy.short_label()),
+            key,
+            key_id,
+            name: subject,
+            serial: serial.to_vec(),
+            validity,
+            cert,
+        })
+    }
+
+    /// The hierarchy this root belongs to.
+    pub fn hierarchy(&self) -> Hierarchy {
+        self.hierarchy
+    }
+
+    /// Generation number, starting at 1.
+    pub fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    /// A label such as `sign-gen2`.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// Serial number octets as given when the root was made.
+    pub fn serial(&self) -> &[u8] {
+        &self.serial
+    }
+
+    /// The root's validity.
+    pub fn validity(&self) -> Validity {
+        self.validity
+    }
+
+    /// DER `Name` of the root (subject = issuer; the same for every generation).
+    pub fn name_der(&self) -> &[u8] {
+        &self.name
+    }
+
+    /// The subjectKeyIdentifier, also used as authorityKeyIdentifier of what it issues.
+    pub fn subject_key_id(&self) -> [u8; 20] {
+        self.key_id
+    }
+
+    /// The certificate, DER.
+    pub fn cert_der(&self) -> &[u8] {
+        &self.cert
+    }
+
+    /// The certificate, PEM (`CERTIFICATE`).
+    pub fn cert_pem(&self) -> Result<String, PkiError> {
+        cert_to_pem(&self.cert)
+    }
+
+    /// The private key.
+    pub fn private_key(&self) -> &RsaPrivateKey {
+        &self.key
+    }
+
+    /// The public key.
+    pub fn public_key(&self) -> RsaPublicKey {
+        self.key.to_public_key()
+    }
+
+    /// The private key as unencrypted PKCS#8 PEM (`PRIVATE KEY`), for `openssl`.
+    /// This is a test key: the returned string is not zeroized.
+    pub fn private_key_pkcs8_pem(&self) -> Result<String, PkiError> {
+        self.key
+            .to_pkcs8_pem(LineEnding::LF)
+            .map(|s| s.as_str().to_owned())
+            .map_err(|e| encoding_error("PKCS#8 private key", e))
+    }
+
+    /// Signs `data` (RSASSA-PKCS1-v1_5, SHA-256) with the root key, e.g. to make a
+    /// hand-built structure for a negative test.
+    pub fn sign(&self, data: &[u8]) -> Result<Vec<u8>, PkiError> {
+        let digest = Sha256::digest(data);
+        Ok(self.key.sign(Pkcs1v15Sign::new::<Sha256>(), &digest)?)
+    }
+}
+
+/// Root serial: four octets derived from the seed and label, first octet in `01..=7F` (so the
+/// INTEGER is positive and four octets long, like the production `067C6A21`).
+fn derived_serial(seed: u64, label: &str) -> Vec<u8> {
+    let mut h = Sha256::new();
+    h.update(b"inkan-sim/pki/serial\0");
+    h.update(seed.to_be_bytes());
+    h.update(label.as_bytes());
+    let d = h.finalize();
+    let mut serial: Vec<u8> = d.iter().take(4).copied().collect();
+    if let Some(first) = serial.first_mut() {
+        *first = (*first & 0x7F).max(1);
+    }
+    serial
+}
+
+/// Roots of both hierarchies, several generations each (like the production 2015, 2019 and
+/// 2023 roots: same subject, different keys and serials).
+#[derive(Debug, Clone)]
+pub struct TestPki {
+    /// Signature-hierarchy roots, generation 1 first.
+    pub sign_roots: Vec<RootCa>,
+    /// User-authentication roots, generation 1 first.
+    pub auth_roots: Vec<RootCa>,
+}
+
+impl TestPki {
+    /// `generations` roots per hierarchy, all with the same validity. Root keys are
+    /// [`test_key`]`(seed, "root/<sign|auth>/gen<n>")`, so the output depends only on the
+    /// arguments.
+    pub fn generate(seed: u64, generations: usize, validity: Validity) -> Result<Self, PkiError> {
+        let validities = vec![validity; generations];
+        Self::generate_with_validities(seed, &validities)
+    }
+
+    /// One root per hierarchy for each entry of `validities` (generation `n` gets
+    /// `validities[n - 1]`), for staggered generations.
+    pub fn generate_with_validities(seed: u64, validities: &[Validity]) -> Result<Self, PkiError> {
+        if validities.is_empty() {
+            return Err(PkiError::NoGenerations);
+        }
+        let mut sign_roots = Vec::with_capacity(validities.len());
+        let mut auth_roots = Vec::with_capacity(validities.len());
+        for (n, validity) in (1u32..).zip(validities) {
+            for hierarchy in [Hierarchy::Signature, Hierarchy::Authentication] {
+                let label = format!("root/{}/gen{n}", hierarchy.short_label());
+                let key = test_key(seed, &label)?;
+                let serial = derived_serial(seed, &label);
+                let root = RootCa::new(hierarchy, n, key, &serial, *validity)?;
+                match hierarchy {
+                    Hierarchy::Signature => sign_roots.push(root),
+                    Hierarchy::Authentication => auth_roots.push(root),
+                }
+            }
+        }
+        Ok(Self {
+            sign_roots,
+            auth_roots,
+        })
+    }
+
+    /// The root of `hierarchy` with generation `generation` (1-based), if there is one.
+    pub fn root(&self, hierarchy: Hierarchy, generation: u32) -> Option<&RootCa> {
+        let roots = match hierarchy {
+            Hierarchy::Signature => &self.sign_roots,
+            Hierarchy::Authentication => &self.auth_roots,
+        };
+        roots.iter().find(|r| r.generation == generation)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// End-entity certificates
+// ---------------------------------------------------------------------------------------------
+
+/// `certificatePolicies` with one policy and no qualifiers (RFC 5280 §4.2.1.4).
+fn policies_value(policy: &ObjectIdentifier) -> Vec<u8> {
+    tlv(TAG_SEQUENCE, &tlv(TAG_SEQUENCE, &oid(policy)))
+}
+
+/// What goes into a signature certificate besides the issuing root.
+#[derive(Debug, Clone)]
+pub struct SignatureCertSpec<'a> {
+    /// Serial number octets (big-endian, positive, at most 20 octets).
+    pub serial: &'a [u8],
+    /// The holder's public key (the software card keeps the private key).
+    pub subject_key: &'a RsaPublicKey,
+    /// Subject `CN=`, a serial-like identifier.
+    pub common_name: &'a str,
+    /// Municipality: subject `L=<prefecture>, L=<city>` and the CRL distribution point.
+    pub scope: CrlScope,
+    /// The holder data for the subjectAltName.
+    pub identity: &'a Identity,
+    /// Validity; `not_after` is typically the 5th birthday after issuance or the card
+    /// expiry, whichever is earlier.
+    pub validity: Validity,
+}
+
+/// Issues a JPKI-profile signature certificate; returns its DER.
+///
+/// - subject `C=JP, L=<prefecture>, L=<city>, CN=<common_name>` (RFC 5280 §4.1.2.6)
+/// - keyUsage digitalSignature + nonRepudiation, critical (RFC 5280 §4.2.1.3)
+/// - certificatePolicies `1.2.392.200149.8.5.1.1.20`, critical (RFC 5280 §4.2.1.4)
+/// - subjectAltName with six otherNames `1.2.392.200149.8.5.5.1`–`.6`, UTF8String
+///   (RFC 5280 §4.2.1.6)
+/// - cRLDistributionPoints with a directoryName (RFC 5280 §4.2.1.13), see [`CrlScope`]
+/// - authorityKeyIdentifier = the root's key id (RFC 5280 §4.2.1.1)
+/// - subjectKeyIdentifier (RFC 5280 §4.2.1.2)
+pub fn issue_signature_cert(
+    root: &RootCa,
+    spec: &SignatureCertSpec<'_>,
+) -> Result<Vec<u8>, PkiError> {
+    spec.identity.validate()?;
+    let subject = name(&[
+        (OID_COUNTRY, Str::Printable, "JP"),
+        (OID_LOCALITY, Str::Utf8, &spec.scope.prefecture),
+        (OID_LOCALITY, Str::Utf8, &spec.scope.city),
+        (OID_COMMON_NAME, Str::Utf8, spec.common_name),
+    ])?;
+    let dp_name = spec.scope.directory_name_der(root.hierarchy)?;
+    let extensions = vec![
+        // digitalSignature(0), nonRepudiation(1) → 1100 0000, 6 unused bits.
+        extension(&OID_KEY_USAGE, true, &[TAG_BIT_STRING, 0x02, 0x06, 0xC0]),
+        extension(&OID_CERT_POLICIES, true, &policies_value(&SIGN_POLICY_OID)),
+        extension(&OID_SAN, false, &spec.identity.san_value()),
+        extension(&OID_CRL_DP, false, &crl_dp_value(&dp_name)),
+        extension(&OID_AKI, false, &aki_value(&root.key_id)),
+        extension(
+            &OID_SKI,
+            false,
+            &ski_value(&key_identifier(spec.subject_key)?),
+        ),
+    ];
+    build_certificate(
+        &root.key,
+        spec.serial,
+        &root.name,
+        &spec.validity,
+        &subject,
+        &spki_der(spec.subject_key)?,
+        &extensions,
+    )
+}
+
+/// What goes into a user-authentication certificate besides the issuing root.
+#[derive(Debug, Clone)]
+pub struct AuthCertSpec<'a> {
+    /// Serial number octets (big-endian, positive, at most 20 octets).
+    pub serial: &'a [u8],
+    /// The holder's public key.
+    pub subject_key: &'a RsaPublicKey,
+    /// Subject `CN=`, an opaque identifier.
+    pub common_name: &'a str,
+    /// CRL distribution point, if any. No personal data goes in the certificate; the
+    /// distribution point names only a municipality.
+    pub scope: Option<CrlScope>,
+    /// Validity.
+    pub validity: Validity,
+}
+
+/// Issues a JPKI-profile user-authentication certificate; returns its DER.
+///
+/// - subject `CN=<common_name>, C=JP` (RDNs in that order), nothing else (RFC 5280 §4.1.2.6)
+/// - keyUsage digitalSignature, critical (RFC 5280 §4.2.1.3)
+/// - certificatePolicies `1.2.392.200149.8.5.1.3.30`, critical (RFC 5280 §4.2.1.4)
+/// - cRLDistributionPoints directoryName if `scope` is set (RFC 5280 §4.2.1.13)
+/// - authorityKeyIdentifier (RFC 5280 §4.2.1.1), subjectKeyIdentifier (§4.2.1.2)
+pub fn issue_auth_cert(root: &RootCa, spec: &AuthCertSpec<'_>) -> Result<Vec<u8>, PkiError> {
+    let subject = name(&[
+        (OID_COMMON_NAME, Str::Utf8, spec.common_name),
+        (OID_COUNTRY, Str::Printable, "JP"),
+    ])?;
+    let mut extensions = vec![
+        // digitalSignature(0) → 1000 0000, 7 unused bits.
+        extension(&OID_KEY_USAGE, true, &[TAG_BIT_STRING, 0x02, 0x07, 0x80]),
+        extension(&OID_CERT_POLICIES, true, &policies_value(&AUTH_POLICY_OID)),
+    ];
+    if let Some(scope) = &spec.scope {
+        let dp_name = scope.directory_name_der(root.hierarchy)?;
+        extensions.push(extension(&OID_CRL_DP, false, &crl_dp_value(&dp_name)));
+    }
+    extensions.push(extension(&OID_AKI, false, &aki_value(&root.key_id)));
+    extensions.push(extension(
+        &OID_SKI,
+        false,
+        &ski_value(&key_identifier(spec.subject_key)?),
+    ));
+    build_certificate(
+        &root.key,
+        spec.serial,
+        &root.name,
+        &spec.validity,
+        &subject,
+        &spki_der(spec.subject_key)?,
+        &extensions,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// CRLs
+// ---------------------------------------------------------------------------------------------
+
+/// `CRLReason` (RFC 5280 §5.3.1). Value 7 is unused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reason {
+    /// unspecified (0). RFC 5280 says to omit the extension rather than use this; use
+    /// `None` in [`RevokedEntry::reason`] for that.
+    Unspecified,
+    /// keyCompromise (1).
+    KeyCompromise,
+    /// cACompromise (2).
+    CaCompromise,
+    /// affiliationChanged (3): JPKI revokes the signature certificate with this when the
+    /// holder's name, address, birth date or sex changes.
+    AffiliationChanged,
+    /// superseded (4).
+    Superseded,
+    /// cessationOfOperation (5).
+    CessationOfOperation,
+    /// certificateHold (6): suspension, e.g. a lost card.
+    CertificateHold,
+    /// removeFromCRL (8): only meaningful in delta CRLs (RFC 5280 §5.2.4).
+    RemoveFromCrl,
+    /// privilegeWithdrawn (9).
+    PrivilegeWithdrawn,
+    /// aACompromise (10).
+    AaCompromise,
+}
+
+impl Reason {
+    /// The ENUMERATED value.
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Unspecified => 0,
+            Self::KeyCompromise => 1,
+            Self::CaCompromise => 2,
+            Self::AffiliationChanged => 3,
+            Self::Superseded => 4,
+            Self::CessationOfOperation => 5,
+            Self::CertificateHold => 6,
+            Self::RemoveFromCrl => 8,
+            Self::PrivilegeWithdrawn => 9,
+            Self::AaCompromise => 10,
+        }
+    }
+
+    /// The reasons used by JPKI, plus removeFromCRL (for delta CRLs).
+    pub const JPKI: [Reason; 8] = [
+        Self::Unspecified,
+        Self::KeyCompromise,
+        Self::CaCompromise,
+        Self::AffiliationChanged,
+        Self::Superseded,
+        Self::CessationOfOperation,
+        Self::CertificateHold,
+        Self::RemoveFromCrl,
+    ];
+}
+
+/// One revoked certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevokedEntry {
+    /// Serial number octets (big-endian, positive, at most 20 octets).
+    pub serial: Vec<u8>,
+    /// `revocationDate`.
+    pub revoked_at: DateTime,
+    /// reasonCode entry extension; `None` leaves it out.
+    pub reason: Option<Reason>,
+}
+
+/// CRL extensions beyond authorityKeyIdentifier and cRLNumber, which are always present.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CrlOptions {
+    /// issuingDistributionPoint (RFC 5280 §5.2.5, critical) naming the same directoryName
+    /// as the certificates' cRLDistributionPoints, making this a partitioned CRL.
+    pub issuing_distribution_point: Option<CrlScope>,
+    /// With an issuingDistributionPoint: set onlyContainsUserCerts.
+    pub only_contains_user_certs: bool,
+    /// deltaCRLIndicator (RFC 5280 §5.2.4, critical) with this BaseCRLNumber: makes a
+    /// delta CRL.
+    pub delta_base: Option<u64>,
+}
+
+/// Streaming CRL builder: entries are encoded as they are added, so memory and time are
+/// linear in the number of entries.
+#[derive(Debug)]
+pub struct CrlBuilder<'r> {
+    root: &'r RootCa,
+    this_update: DateTime,
+    next_update: DateTime,
+    crl_number: u64,
+    options: CrlOptions,
+    revoked: Vec<u8>,
+    count: usize,
+}
+
+/// The reasonCode entry extension for each reason, pre-encoded
+/// (`Extensions ::= SEQUENCE { Extension { id-ce-cRLReasons, OCTET STRING { ENUMERATED } } }`).
+fn reason_extensions(reason: Reason) -> Vec<u8> {
+    let value = tlv(TAG_ENUMERATED, &[reason.code()]);
+    tlv(TAG_SEQUENCE, &extension(&OID_REASON_CODE, false, &value))
+}
+
+impl<'r> CrlBuilder<'r> {
+    /// A builder for a v2 CRL signed by `root` (RFC 5280 §5.1).
+    pub fn new(
+        root: &'r RootCa,
+        this_update: DateTime,
+        next_update: DateTime,
+        crl_number: u64,
+        options: CrlOptions,
+    ) -> Self {
+        Self {
+            root,
+            this_update,
+            next_update,
+            crl_number,
+            options,
+            revoked: Vec::new(),
+            count: 0,
+        }
+    }
+
+    /// Reserves room for about `entries` more entries.
+    pub fn reserve(&mut self, entries: usize) {
+        self.revoked.reserve(entries.saturating_mul(48));
+    }
+
+    /// Adds one entry: `SEQUENCE { userCertificate, revocationDate, crlEntryExtensions }`
+    /// (RFC 5280 §5.1.2.6), with a reasonCode entry extension (§5.3.1) if `reason` is set.
+    pub fn add(
+        &mut self,
+        serial: &[u8],
+        revoked_at: DateTime,
+        reason: Option<Reason>,
+    ) -> Result<(), PkiError> {
+        let mut entry = Vec::with_capacity(48);
+        push_serial(&mut entry, serial)?;
+        push_time(&mut entry, &revoked_at);
+        if let Some(reason) = reason {
+            entry.extend_from_slice(&reason_extensions(reason));
+        }
+        push_tlv(&mut self.revoked, TAG_SEQUENCE, &entry);
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Adds a [`RevokedEntry`].
+    pub fn add_entry(&mut self, entry: &RevokedEntry) -> Result<(), PkiError> {
+        self.add(&entry.serial, entry.revoked_at, entry.reason)
+    }
+
+    /// Number of entries added so far.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether no entry has been added.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Encodes and signs the CRL; returns its DER.
+    ///
+    /// CRL extensions: authorityKeyIdentifier (RFC 5280 §5.2.1), cRLNumber (§5.2.3),
+    /// then deltaCRLIndicator (§5.2.4, critical) and issuingDistributionPoint (§5.2.5,
+    /// critical) if requested in [`CrlOptions`].
+    pub fn finish(self) -> Result<Vec<u8>, PkiError> {
+        if self.next_update < self.this_update {
+            return Err(PkiError::InvalidValidity {
+                not_before: self.this_update,
+                not_after: self.next_update,
+            });
+        }
+        let mut number = Vec::new();
+        push_u64_integer(&mut number, self.crl_number);
+        let mut exts = vec![
+            extension(&OID_AKI, false, &aki_value(&self.root.key_id)),
+            extension(&OID_CRL_NUMBER, false, &number),
+        ];
+        if let Some(base) = self.options.delta_base {
+            let mut base_der = Vec::new();
+            push_u64_integer(&mut base_der, base);
+            exts.push(extension(&OID_DELTA_CRL_INDICATOR, true, &base_der));
+        }
+        if let Some(scope) = &self.options.issuing_distribution_point {
+            let dp_name = scope.directory_name_der(self.root.hierarchy)?;
+            let mut idp = dp_name_field(&dp_name);
+            if self.options.only_contains_user_certs {
+                idp.extend_from_slice(&[TAG_CTX1_PRIM, 0x01, 0xFF]);
+            }
+            exts.push(extension(&OID_IDP, true, &tlv(TAG_SEQUENCE, &idp)));
+        }
+        let ext_refs: Vec<&[u8]> = exts.iter().map(Vec::as_slice).collect();
+        let crl_extensions = tlv(TAG_CTX0_CONS, &seq(&ext_refs));
+
+        let mut head = Vec::with_capacity(512);
+        head.extend_from_slice(&[TAG_INTEGER, 0x01, 0x01]); // version v2(1)
+        head.extend_from_slice(&sha256_rsa_algorithm());
+        head.extend_from_slice(&self.root.name);
+        push_time(&mut head, &self.this_update);
+        push_time(&mut head, &self.next_update);
+
+        let mut revoked_header = Vec::new();
+        if self.count > 0 {
+            revoked_header.push(TAG_SEQUENCE);
+            push_len(&mut revoked_header, self.revoked.len());
+        }
+        let revoked_len = if self.count > 0 {
+            revoked_header.len() + self.revoked.len()
+        } else {
+            0
+        };
+        let tbs_len = head.len() + revoked_len + crl_extensions.len();
+        let mut tbs = Vec::with_capacity(tbs_len + 8);
+        tbs.push(TAG_SEQUENCE);
+        push_len(&mut tbs, tbs_len);
+        tbs.extend_from_slice(&head);
+        if self.count > 0 {
+            tbs.extend_from_slice(&revoked_header);
+            tbs.extend_from_slice(&self.revoked);
+        }
+        tbs.extend_from_slice(&crl_extensions);
+        drop(self.revoked);
+        sign_and_wrap(&self.root.key, &tbs)
+    }
+}
+
+/// Builds a v2 CRL signed by `root` with the given entries (see [`CrlBuilder`]).
+pub fn build_crl(
+    root: &RootCa,
+    entries: &[RevokedEntry],
+    this_update: DateTime,
+    next_update: DateTime,
+    crl_number: u64,
+    options: &CrlOptions,
+) -> Result<Vec<u8>, PkiError> {
+    let mut builder = CrlBuilder::new(root, this_update, next_update, crl_number, options.clone());
+    builder.reserve(entries.len());
+    for entry in entries {
+        builder.add_entry(entry)?;
+    }
+    builder.finish()
+}
+
+// ---------------------------------------------------------------------------------------------
+// PEM
+// ---------------------------------------------------------------------------------------------
+
+/// PEM (RFC 7468) with the given label and LF line endings.
+pub fn to_pem(label: &'static str, der: &[u8]) -> Result<String, PkiError> {
+    der::pem::encode_string(label, LineEnding::LF, der).map_err(|e| encoding_error(label, e))
+}
+
+/// A certificate as PEM (`CERTIFICATE`).
+pub fn cert_to_pem(der: &[u8]) -> Result<String, PkiError> {
+    to_pem("CERTIFICATE", der)
+}
+
+/// A CRL as PEM (`X509 CRL`).
+pub fn crl_to_pem(der: &[u8]) -> Result<String, PkiError> {
+    to_pem("X509 CRL", der)
+}
