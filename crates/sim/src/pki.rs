@@ -127,6 +127,7 @@ const OID_IDP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.28");
 const OID_CRL_DP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.31");
 const OID_CERT_POLICIES: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.32");
 const OID_AKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
+const OID_FRESHEST_CRL: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.46");
 
 // Universal tags.
 const TAG_BOOLEAN: u8 = 0x01;
@@ -1242,6 +1243,10 @@ pub struct CrlOptions {
     /// deltaCRLIndicator (RFC 5280 §5.2.4, critical) with this BaseCRLNumber: makes a
     /// delta CRL.
     pub delta_base: Option<u64>,
+    /// freshestCRL (RFC 5280 §5.2.6, non-critical) naming where delta CRLs for this
+    /// complete CRL are found (a directoryName, as in the certificates). Relying parties
+    /// such as OpenSSL only consult delta CRLs when this is present.
+    pub freshest_crl: Option<CrlScope>,
 }
 
 /// Streaming CRL builder: entries are encoded as they are added, so memory and time are
@@ -1326,8 +1331,8 @@ impl<'r> CrlBuilder<'r> {
     /// Encodes and signs the CRL; returns its DER.
     ///
     /// CRL extensions: authorityKeyIdentifier (RFC 5280 §5.2.1), cRLNumber (§5.2.3),
-    /// then deltaCRLIndicator (§5.2.4, critical) and issuingDistributionPoint (§5.2.5,
-    /// critical) if requested in [`CrlOptions`].
+    /// then deltaCRLIndicator (§5.2.4, critical), freshestCRL (§5.2.6) and
+    /// issuingDistributionPoint (§5.2.5, critical) if requested in [`CrlOptions`].
     pub fn finish(self) -> Result<Vec<u8>, PkiError> {
         if self.next_update < self.this_update {
             return Err(PkiError::InvalidValidity {
@@ -1345,6 +1350,10 @@ impl<'r> CrlBuilder<'r> {
             let mut base_der = Vec::new();
             push_u64_integer(&mut base_der, base);
             exts.push(extension(&OID_DELTA_CRL_INDICATOR, true, &base_der));
+        }
+        if let Some(scope) = &self.options.freshest_crl {
+            let dp_name = scope.directory_name_der(self.root.hierarchy)?;
+            exts.push(extension(&OID_FRESHEST_CRL, false, &crl_dp_value(&dp_name)));
         }
         if let Some(scope) = &self.options.issuing_distribution_point {
             let dp_name = scope.directory_name_der(self.root.hierarchy)?;

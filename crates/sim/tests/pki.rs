@@ -289,6 +289,7 @@ fn crl_parses_with_reasons_and_extensions() {
         issuing_distribution_point: Some(scope()),
         only_contains_user_certs: true,
         delta_base: None,
+        freshest_crl: None,
     };
     let der = pki::build_crl(
         root,
@@ -774,6 +775,7 @@ fn openssl_crl_check() {
             issuing_distribution_point: Some(scope()),
             only_contains_user_certs: true,
             delta_base: None,
+            freshest_crl: None,
         },
     ] {
         let crl = pki::build_crl(
@@ -898,6 +900,7 @@ fn openssl_shows_san_other_names_and_crl_reasons() {
             issuing_distribution_point: Some(scope()),
             only_contains_user_certs: false,
             delta_base: Some(3),
+            freshest_crl: None,
         },
     )
     .unwrap();
@@ -986,4 +989,79 @@ fn openssl_accepts_the_root_private_key() {
     let pem = std::fs::read(&leaf).unwrap();
     let issued = Certificate::load_pem_chain(&pem).unwrap().remove(0);
     assert!(cert_signed_by(&issued, root));
+}
+
+#[test]
+fn openssl_uses_delta_crls() {
+    if !openssl_available() {
+        return;
+    }
+    let pki = test_pki();
+    let root = &pki.sign_roots[0];
+    let dir = TempDir::new("delta");
+    let root_pem = dir.write("root.pem", &root.cert_pem().unwrap());
+    let leaf = dir.write(
+        "leaf.pem",
+        &pki::cert_to_pem(&sign_leaf(root, &[0x0D, 0x01])).unwrap(),
+    );
+    let idp = Some(scope());
+    // Complete CRL number 10 (nothing about the leaf), pointing to its deltas.
+    let base = pki::build_crl(
+        root,
+        &[RevokedEntry {
+            serial: vec![0x0D, 0x99],
+            revoked_at: dt(2024, 5, 1),
+            reason: Some(Reason::Superseded),
+        }],
+        dt(2024, 12, 30),
+        dt(2025, 1, 6),
+        10,
+        &CrlOptions {
+            issuing_distribution_point: idp.clone(),
+            freshest_crl: Some(scope()),
+            ..CrlOptions::default()
+        },
+    )
+    .unwrap();
+    // Delta CRL number 11 against base 10: the leaf was revoked since.
+    let delta = pki::build_crl(
+        root,
+        &[RevokedEntry {
+            serial: vec![0x0D, 0x01],
+            revoked_at: dt(2024, 12, 31),
+            reason: Some(Reason::AffiliationChanged),
+        }],
+        dt(2024, 12, 31),
+        dt(2025, 1, 2),
+        11,
+        &CrlOptions {
+            issuing_distribution_point: idp,
+            delta_base: Some(10),
+            ..CrlOptions::default()
+        },
+    )
+    .unwrap();
+    let crls = format!(
+        "{}{}",
+        pki::crl_to_pem(&base).unwrap(),
+        pki::crl_to_pem(&delta).unwrap()
+    );
+    let crls = dir.write("crls.pem", &crls);
+    let base_only = dir.write("base.pem", &pki::crl_to_pem(&base).unwrap());
+
+    let out = verify(
+        &root_pem,
+        &leaf,
+        SIGN_POLICY,
+        &[&"-crl_check", &"-CRLfile", &base_only],
+    );
+    assert!(out.status.success(), "base alone: {}", text(&out));
+    let out = verify(
+        &root_pem,
+        &leaf,
+        SIGN_POLICY,
+        &[&"-crl_check", &"-use_deltas", &"-CRLfile", &crls],
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("certificate revoked"), "{}", text(&out));
 }
