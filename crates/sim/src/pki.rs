@@ -1259,14 +1259,23 @@ pub struct CrlBuilder<'r> {
     crl_number: u64,
     options: CrlOptions,
     revoked: Vec<u8>,
+    scratch: Vec<u8>,
     count: usize,
 }
 
-/// The reasonCode entry extension for each reason, pre-encoded
-/// (`Extensions ::= SEQUENCE { Extension { id-ce-cRLReasons, OCTET STRING { ENUMERATED } } }`).
-fn reason_extensions(reason: Reason) -> Vec<u8> {
-    let value = tlv(TAG_ENUMERATED, &[reason.code()]);
-    tlv(TAG_SEQUENCE, &extension(&OID_REASON_CODE, false, &value))
+/// Appends the `crlEntryExtensions` holding only a reasonCode (RFC 5280 §5.3.1):
+/// `SEQUENCE { SEQUENCE { id-ce-cRLReasons, OCTET STRING { ENUMERATED code } } }`.
+/// Written without intermediate allocations: it is on the per-entry path.
+fn push_reason_extensions(out: &mut Vec<u8>, reason: Reason) {
+    let id = OID_REASON_CODE.as_bytes();
+    // ENUMERATED (3 octets) in an OCTET STRING (5), after the OID TLV.
+    let ext_len = 2 + id.len() + 5;
+    out.push(TAG_SEQUENCE);
+    push_len(out, ext_len + 2);
+    out.push(TAG_SEQUENCE);
+    push_len(out, ext_len);
+    push_tlv(out, TAG_OID, id);
+    out.extend_from_slice(&[TAG_OCTET_STRING, 0x03, TAG_ENUMERATED, 0x01, reason.code()]);
 }
 
 impl<'r> CrlBuilder<'r> {
@@ -1285,6 +1294,7 @@ impl<'r> CrlBuilder<'r> {
             crl_number,
             options,
             revoked: Vec::new(),
+            scratch: Vec::with_capacity(64),
             count: 0,
         }
     }
@@ -1302,13 +1312,15 @@ impl<'r> CrlBuilder<'r> {
         revoked_at: DateTime,
         reason: Option<Reason>,
     ) -> Result<(), PkiError> {
-        let mut entry = Vec::with_capacity(48);
+        let mut entry = std::mem::take(&mut self.scratch);
+        entry.clear();
         push_serial(&mut entry, serial)?;
         push_time(&mut entry, &revoked_at);
         if let Some(reason) = reason {
-            entry.extend_from_slice(&reason_extensions(reason));
+            push_reason_extensions(&mut entry, reason);
         }
         push_tlv(&mut self.revoked, TAG_SEQUENCE, &entry);
+        self.scratch = entry;
         self.count += 1;
         Ok(())
     }

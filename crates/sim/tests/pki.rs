@@ -413,6 +413,34 @@ fn large_crl_is_linear() {
     );
 }
 
+/// A national-size CRL: `cargo test -p inkan-sim --test pki -- --ignored million`.
+#[test]
+#[ignore = "slow: a million entries"]
+fn million_entry_crl() {
+    let pki = test_pki();
+    let mut b = CrlBuilder::new(
+        &pki.sign_roots[0],
+        dt(2024, 12, 31),
+        dt(2025, 1, 1),
+        1,
+        CrlOptions::default(),
+    );
+    let start = std::time::Instant::now();
+    b.reserve(1_000_000);
+    for i in 0..1_000_000u32 {
+        let reason = Reason::JPKI[i as usize % 7];
+        b.add(&(i + 1).to_be_bytes(), dt(2024, 1, 1), Some(reason))
+            .unwrap();
+    }
+    let der = b.finish().unwrap();
+    eprintln!("1e6 entries: {} bytes in {:?}", der.len(), start.elapsed());
+    let crl = Crl::from_der(&der).unwrap();
+    assert_eq!(
+        crl.tbs_cert_list.revoked_certificates.unwrap().len(),
+        1_000_000
+    );
+}
+
 #[test]
 fn times_from_2050_use_generalized_time() {
     let pki = test_pki();
@@ -845,6 +873,17 @@ fn openssl_shows_san_other_names_and_crl_reasons() {
     assert!(out.status.success(), "{}", text(&out));
     let t = text(&out);
     assert_eq!(t.matches("othername").count(), 6, "{t}");
+    // OpenSSL 3.0+ prints UTF8String otherName values; older versions say <unsupported>.
+    if !t.contains("<unsupported>") {
+        assert!(
+            t.contains("othername: 1.2.392.200149.8.5.5.4::319850615"),
+            "{t}"
+        );
+        assert!(
+            t.contains("othername: 1.2.392.200149.8.5.5.1::試験 花子"),
+            "{t}"
+        );
+    }
     assert!(t.contains("X509v3 Certificate Policies: critical"), "{t}");
     assert!(t.contains("Policy: 1.2.392.200149.8.5.1.1.20"), "{t}");
     assert!(t.contains("Digital Signature, Non Repudiation"), "{t}");
