@@ -14,12 +14,20 @@
 
 extern crate alloc;
 
+pub mod cert;
 pub mod crl;
 pub mod error;
+#[cfg(feature = "std")]
+pub mod fs;
+pub mod name;
 pub mod oid;
+pub mod pem;
 pub mod sig;
 pub mod time;
+pub mod trust;
 
+pub use cert::{Cert, KeyUsageBits};
 pub use error::Error;
 pub use sig::{Backend, HashAlg, verify_pkcs1v15};
 pub use time::UnixTime;
+pub use trust::{AnchorSource, JLIS_ROOT_PINS, RootPin, TrustAnchor, TrustStore};
