@@ -1,0 +1,39 @@
+# inkan — recipes. `just test` runs every test; `just demo` shows the software card.
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+fuzz_targets := "apdu_command apdu_response tlv card_files"
+
+default: test
+
+# Every test: formatting, lints, the whole workspace's native tests.
+test: lint test-native
+
+# cargo fmt and clippy with warnings as errors.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Native unit, property, transcript and end-to-end CLI tests.
+test-native:
+    cargo test --workspace
+
+# Creates a software My Number Card and shows what `inkan card` does with it.
+demo dir="target/demo-card":
+    cargo build -p inkan
+    rm -rf {{dir}}
+    ./target/debug/inkan sim init {{dir}}
+    ./target/debug/inkan card status --reader sim:{{dir}}
+    @echo
+    @echo "Try: INKAN_PIN=ABC123 ./target/debug/inkan card sign --reader sim:{{dir}} --pin-env INKAN_PIN --in README.md --out README.md.sig"
+
+# Fuzzes every parser for `seconds` each (cargo-fuzz on the stable toolchain).
+fuzz seconds="60":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! command -v cargo-fuzz >/dev/null; then
+        if [ "$(id -u)" = 0 ]; then cargo install cargo-fuzz; else echo "run: cargo install cargo-fuzz"; exit 1; fi
+    fi
+    for t in {{fuzz_targets}}; do
+        echo "== fuzz $t ({{seconds}} s)"
+        RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" -s none -- -max_total_time={{seconds}}
+    done
