@@ -21,13 +21,17 @@ pub mod error;
 pub mod fs;
 pub mod name;
 pub mod oid;
+pub mod path;
 pub mod pem;
+mod policy;
 pub mod sig;
 pub mod time;
 pub mod trust;
 
 pub use cert::{Cert, KeyUsageBits};
+pub use crl::{CertStatus, Crl, CrlSet, RevocationOptions, RevocationReason, RevocationScope};
 pub use error::Error;
+pub use path::{ValidatedPath, ValidationOptions, verify_path};
 pub use sig::{Backend, HashAlg, verify_pkcs1v15};
 pub use time::UnixTime;
 pub use trust::{AnchorSource, JLIS_ROOT_PINS, RootPin, TrustAnchor, TrustStore};
