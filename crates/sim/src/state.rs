@@ -227,8 +227,8 @@ pub struct InitOptions {
     pub address: String,
     /// Birth date `YYYYMMDD`.
     pub birth_date: String,
-    /// Sex: `'1'` male, `'2'` female, `'9'` not applicable.
-    pub sex: char,
+    /// Sex: `1` male, `2` female, `9` not applicable.
+    pub sex: String,
     /// Expiry of the certificates and the card, `YYYYMMDD` (valid to 23:59:59 JST).
     pub not_after: String,
     /// Issuance date of the certificates, `YYYYMMDD` (no hidden clock). Also the CRLs'
@@ -273,7 +273,7 @@ impl Default for InitOptions {
             name: "試験 花子".to_owned(),
             address: "東京都千代田区霞が関二丁目一番二号".to_owned(),
             birth_date: "19850615".to_owned(),
-            sex: '2',
+            sex: "2".to_owned(),
             not_after: "20290615".to_owned(),
             issued: "20240401".to_owned(),
             my_number: "123456789018".to_owned(),
@@ -373,7 +373,7 @@ impl Material {
         if sc.len() != 4 || !sc.iter().all(u8::is_ascii_digit) {
             return Err(invalid("security_code", "4 digits"));
         }
-        if !matches!(opts.sex, '1' | '2' | '9') {
+        if !matches!(opts.sex.as_str(), "1" | "2" | "9") {
             return Err(invalid("sex", "1, 2 or 9"));
         }
         if opts.name.is_empty() {
@@ -440,7 +440,7 @@ impl Material {
             address: opts.address.clone(),
             address_flags: "0".repeat(opts.address.chars().count()),
             birth_date: era_birth_date(&opts.birth_date),
-            sex: opts.sex.to_string(),
+            sex: opts.sex.clone(),
         };
         let sign_cert = if opts.with_sign_cert {
             Some(pki::issue_signature_cert(
@@ -513,7 +513,7 @@ impl Material {
                 name: opts.name.clone(),
                 address: opts.address.clone(),
                 birth_date: opts.birth_date.clone(),
-                sex: opts.sex.to_string(),
+                sex: opts.sex.clone(),
                 my_number: opts.my_number.clone(),
                 card_expiry: opts.not_after.clone(),
                 security_code: opts.security_code.clone(),

@@ -752,7 +752,7 @@ fn options_rejected() {
             ..InitOptions::default()
         },
         InitOptions {
-            sex: '3',
+            sex: "3".into(),
             ..InitOptions::default()
         },
     ] {
