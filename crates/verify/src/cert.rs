@@ -1,0 +1,417 @@
+//! Parsed X.509 certificates (RFC 5280 §4) with the extensions path validation needs.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use der::asn1::ObjectIdentifier as Oid;
+use der::{Decode, Encode};
+use sha2::Digest;
+use x509_cert::Certificate;
+use x509_cert::ext::pkix::constraints::name::GeneralSubtree;
+use x509_cert::ext::pkix::crl::dp::DistributionPoint;
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::ext::pkix::{
+    AuthorityKeyIdentifier, BasicConstraints, CertificatePolicies, CrlDistributionPoints,
+    InhibitAnyPolicy, KeyUsage, NameConstraints, PolicyConstraints, PolicyMappings, SubjectAltName,
+    SubjectKeyIdentifier,
+};
+use x509_cert::name::Name;
+
+use crate::error::Error;
+use crate::oid;
+use crate::time::UnixTime;
+
+/// Key usage bits (RFC 5280 §4.2.1.3), bit `n` of the KeyUsage BIT STRING is `1 << n`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct KeyUsageBits(pub u16);
+
+impl KeyUsageBits {
+    /// digitalSignature (0).
+    pub const DIGITAL_SIGNATURE: Self = Self(1 << 0);
+    /// nonRepudiation / contentCommitment (1).
+    pub const NON_REPUDIATION: Self = Self(1 << 1);
+    /// keyEncipherment (2).
+    pub const KEY_ENCIPHERMENT: Self = Self(1 << 2);
+    /// dataEncipherment (3).
+    pub const DATA_ENCIPHERMENT: Self = Self(1 << 3);
+    /// keyAgreement (4).
+    pub const KEY_AGREEMENT: Self = Self(1 << 4);
+    /// keyCertSign (5).
+    pub const KEY_CERT_SIGN: Self = Self(1 << 5);
+    /// cRLSign (6).
+    pub const CRL_SIGN: Self = Self(1 << 6);
+    /// No bits.
+    pub const NONE: Self = Self(0);
+
+    /// The union of two sets.
+    pub const fn union(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
+    /// All bits of `other` are set in `self`.
+    pub const fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    pub(crate) fn first_missing_name(self, required: Self) -> &'static str {
+        const NAMES: [&str; 9] = [
+            "digitalSignature",
+            "nonRepudiation",
+            "keyEncipherment",
+            "dataEncipherment",
+            "keyAgreement",
+            "keyCertSign",
+            "cRLSign",
+            "encipherOnly",
+            "decipherOnly",
+        ];
+        for (i, n) in NAMES.iter().enumerate() {
+            let bit = 1u16 << i;
+            if required.0 & bit != 0 && self.0 & bit == 0 {
+                return n;
+            }
+        }
+        "unknown"
+    }
+}
+
+/// The extensions of a certificate that this crate processes (RFC 5280 §4.2).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Exts {
+    pub basic: Option<BasicConstraints>,
+    pub key_usage: Option<KeyUsageBits>,
+    pub ski: Option<Vec<u8>>,
+    pub aki: Option<Vec<u8>>,
+    pub policies: Option<Vec<Oid>>,
+    pub policy_mappings: Option<Vec<(Oid, Oid)>>,
+    pub policy_constraints: Option<PolicyConstraints>,
+    pub inhibit_any: Option<u32>,
+    pub permitted: Option<Vec<GeneralSubtree>>,
+    pub excluded: Option<Vec<GeneralSubtree>>,
+    pub has_name_constraints: bool,
+    pub san: Option<Vec<GeneralName>>,
+    pub crl_dps: Option<Vec<DistributionPoint>>,
+    pub unknown_critical: Vec<Oid>,
+}
+
+/// Extensions recognised without further processing: their presence, critical or not,
+/// does not make a certificate unusable.
+const UNDERSTOOD: &[Oid] = &[
+    oid::CE_EXT_KEY_USAGE,
+    oid::CE_IAN,
+    oid::PE_AIA,
+    oid::CE_FRESHEST_CRL,
+];
+
+/// A parsed certificate: the DER, the decoded fields and the processed extensions.
+#[derive(Clone)]
+pub struct Cert {
+    der: Vec<u8>,
+    tbs: core::ops::Range<usize>,
+    cert: Certificate,
+    spki: Vec<u8>,
+    sha256: [u8; 32],
+    pub(crate) exts: Exts,
+}
+
+impl core::fmt::Debug for Cert {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Cert")
+            .field("subject", &alloc::format!("{}", self.subject()))
+            .field("issuer", &alloc::format!("{}", self.issuer()))
+            .field("serial", &self.serial_hex())
+            .field("sha256", &hex_string(&self.sha256))
+            .finish()
+    }
+}
+
+impl PartialEq for Cert {
+    fn eq(&self, other: &Self) -> bool {
+        self.der == other.der
+    }
+}
+impl Eq for Cert {}
+
+/// Returns the byte range of the first element inside the outer SEQUENCE `der`.
+pub(crate) fn first_inner_tlv(der: &[u8]) -> Result<core::ops::Range<usize>, Error> {
+    let (hdr, _) = tlv_len(der).ok_or_else(|| Error::malformed("DER", "bad outer header"))?;
+    let inner = der
+        .get(hdr..)
+        .ok_or_else(|| Error::malformed("DER", "truncated"))?;
+    let (ihdr, ilen) = tlv_len(inner).ok_or_else(|| Error::malformed("DER", "bad inner header"))?;
+    let end = hdr
+        .checked_add(ihdr)
+        .and_then(|v| v.checked_add(ilen))
+        .filter(|&e| e <= der.len())
+        .ok_or_else(|| Error::malformed("DER", "truncated"))?;
+    Ok(hdr..end)
+}
+
+/// (header length, content length) of a DER TLV with a one-byte tag.
+pub(crate) fn tlv_len(d: &[u8]) -> Option<(usize, usize)> {
+    let first = *d.get(1)?;
+    if first < 0x80 {
+        return Some((2, usize::from(first)));
+    }
+    let n = usize::from(first & 0x7f);
+    if n == 0 || n > 4 {
+        return None;
+    }
+    let mut len = 0usize;
+    for i in 0..n {
+        len = (len << 8) | usize::from(*d.get(2 + i)?);
+    }
+    Some((2 + n, len))
+}
+
+impl Cert {
+    /// Parses a DER certificate and its extensions.
+    ///
+    /// Rejects duplicate extensions (RFC 5280 §4.2: "A certificate MUST NOT include more
+    /// than one instance of a particular extension") and undecodable known extensions.
+    pub fn from_der(der: &[u8]) -> Result<Self, Error> {
+        let cert = Certificate::from_der(der).map_err(|e| Error::malformed("certificate", e))?;
+        let tbs = first_inner_tlv(der)?;
+        let spki = cert
+            .tbs_certificate()
+            .subject_public_key_info()
+            .to_der()
+            .map_err(|e| Error::malformed("certificate", e))?;
+        let sha256 = sha2::Sha256::digest(der).into();
+        let exts = parse_exts(&cert)?;
+        if cert.signature_algorithm() != cert.tbs_certificate().signature() {
+            return Err(Error::malformed(
+                "certificate",
+                "signatureAlgorithm differs from the TBS signature field (RFC 5280 §4.1.1.2)",
+            ));
+        }
+        Ok(Self {
+            der: der.to_vec(),
+            tbs,
+            cert,
+            spki,
+            sha256,
+            exts,
+        })
+    }
+
+    /// The DER encoding.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// The decoded `x509-cert` certificate.
+    pub fn x509(&self) -> &Certificate {
+        &self.cert
+    }
+
+    /// SHA-256 of the DER (the J-LIS fingerprint form).
+    pub fn sha256(&self) -> [u8; 32] {
+        self.sha256
+    }
+
+    /// The DER SubjectPublicKeyInfo.
+    pub fn spki_der(&self) -> &[u8] {
+        &self.spki
+    }
+
+    /// Subject name.
+    pub fn subject(&self) -> &Name {
+        self.cert.tbs_certificate().subject()
+    }
+
+    /// Issuer name.
+    pub fn issuer(&self) -> &Name {
+        self.cert.tbs_certificate().issuer()
+    }
+
+    /// Serial number bytes (big-endian, as encoded).
+    pub fn serial(&self) -> &[u8] {
+        self.cert.tbs_certificate().serial_number().as_bytes()
+    }
+
+    /// Serial number in lowercase hex.
+    pub fn serial_hex(&self) -> String {
+        hex_string(self.serial())
+    }
+
+    /// notBefore.
+    pub fn not_before(&self) -> UnixTime {
+        UnixTime::from_x509(&self.cert.tbs_certificate().validity().not_before)
+    }
+
+    /// notAfter.
+    pub fn not_after(&self) -> UnixTime {
+        UnixTime::from_x509(&self.cert.tbs_certificate().validity().not_after)
+    }
+
+    /// The certificatePolicies identifiers, if the extension is present (RFC 5280 §4.2.1.4).
+    pub fn policies(&self) -> Option<&[Oid]> {
+        self.exts.policies.as_deref()
+    }
+
+    /// The subjectAltName entries, if present (RFC 5280 §4.2.1.6).
+    pub fn subject_alt_names(&self) -> Option<&[GeneralName]> {
+        self.exts.san.as_deref()
+    }
+
+    /// The keyUsage bits, if present.
+    pub fn key_usage(&self) -> Option<KeyUsageBits> {
+        self.exts.key_usage
+    }
+
+    /// basicConstraints cA.
+    pub fn is_ca(&self) -> bool {
+        self.exts.basic.as_ref().is_some_and(|b| b.ca)
+    }
+
+    /// subjectKeyIdentifier.
+    pub fn subject_key_id(&self) -> Option<&[u8]> {
+        self.exts.ski.as_deref()
+    }
+
+    /// authorityKeyIdentifier keyIdentifier.
+    pub fn authority_key_id(&self) -> Option<&[u8]> {
+        self.exts.aki.as_deref()
+    }
+
+    /// Issuer equals subject (RFC 5280 §6.1: "self-issued").
+    pub fn is_self_issued(&self) -> bool {
+        crate::name::name_eq(self.issuer(), self.subject())
+    }
+
+    pub(crate) fn tbs_der(&self) -> &[u8] {
+        self.der.get(self.tbs.clone()).unwrap_or(&[])
+    }
+
+    /// Verifies this certificate's signature with `issuer_spki` (RFC 5280 §6.1.3 (a)(1)).
+    pub(crate) fn verify_signed_by(
+        &self,
+        backend: crate::Backend,
+        issuer_spki: &[u8],
+    ) -> Result<(), Error> {
+        let sig = self
+            .cert
+            .signature()
+            .as_bytes()
+            .ok_or_else(|| Error::malformed("certificate", "signature has unused bits"))?;
+        crate::sig::verify_with_spki(
+            backend,
+            issuer_spki,
+            self.cert.signature_algorithm(),
+            None,
+            self.tbs_der(),
+            sig,
+            "certificate",
+        )
+    }
+}
+
+pub(crate) fn hex_string(b: &[u8]) -> String {
+    use core::fmt::Write;
+    let mut s = String::with_capacity(b.len() * 2);
+    for x in b {
+        let _ = write!(s, "{x:02x}");
+    }
+    s
+}
+
+fn parse_exts(cert: &Certificate) -> Result<Exts, Error> {
+    let mut out = Exts::default();
+    let Some(list) = cert.tbs_certificate().extensions() else {
+        return Ok(out);
+    };
+    let mut seen: Vec<&Oid> = Vec::with_capacity(list.len());
+    for e in list {
+        if seen.contains(&&e.extn_id) {
+            return Err(Error::malformed(
+                "certificate",
+                alloc::format!("duplicate extension {}", e.extn_id),
+            ));
+        }
+        seen.push(&e.extn_id);
+        let v = e.extn_value.as_bytes();
+        let bad = |x: der::Error| {
+            Error::malformed(
+                "certificate extension",
+                alloc::format!("{}: {x}", e.extn_id),
+            )
+        };
+        match e.extn_id {
+            oid::CE_BASIC_CONSTRAINTS => {
+                out.basic = Some(BasicConstraints::from_der(v).map_err(bad)?)
+            }
+            oid::CE_KEY_USAGE => {
+                let ku = KeyUsage::from_der(v).map_err(bad)?;
+                out.key_usage = Some(KeyUsageBits(ku.0.bits()));
+            }
+            oid::CE_SKI => {
+                out.ski = Some(
+                    SubjectKeyIdentifier::from_der(v)
+                        .map_err(bad)?
+                        .0
+                        .as_bytes()
+                        .to_vec(),
+                )
+            }
+            oid::CE_AKI => {
+                out.aki = AuthorityKeyIdentifier::from_der(v)
+                    .map_err(bad)?
+                    .key_identifier
+                    .map(|k| k.as_bytes().to_vec());
+            }
+            oid::CE_CERT_POLICIES => {
+                let p = CertificatePolicies::from_der(v).map_err(bad)?;
+                let ids: Vec<Oid> = p.0.iter().map(|i| i.policy_identifier).collect();
+                let mut sorted = ids.clone();
+                sorted.sort();
+                sorted.dedup();
+                if sorted.len() != ids.len() {
+                    return Err(Error::malformed(
+                        "certificate",
+                        "duplicate policy identifier (RFC 5280 §4.2.1.4)",
+                    ));
+                }
+                out.policies = Some(ids);
+            }
+            oid::CE_POLICY_MAPPINGS => {
+                let m = PolicyMappings::from_der(v).map_err(bad)?;
+                out.policy_mappings = Some(
+                    m.0.iter()
+                        .map(|x| (x.issuer_domain_policy, x.subject_domain_policy))
+                        .collect(),
+                );
+            }
+            oid::CE_POLICY_CONSTRAINTS => {
+                let pc = PolicyConstraints::from_der(v).map_err(bad)?;
+                if pc.require_explicit_policy.is_none() && pc.inhibit_policy_mapping.is_none() {
+                    return Err(Error::malformed(
+                        "certificate",
+                        "empty policyConstraints (RFC 5280 §4.2.1.11)",
+                    ));
+                }
+                out.policy_constraints = Some(pc);
+            }
+            oid::CE_INHIBIT_ANY_POLICY => {
+                out.inhibit_any = Some(InhibitAnyPolicy::from_der(v).map_err(bad)?.0)
+            }
+            oid::CE_NAME_CONSTRAINTS => {
+                let nc = NameConstraints::from_der(v).map_err(bad)?;
+                out.has_name_constraints = true;
+                out.permitted = nc.permitted_subtrees;
+                out.excluded = nc.excluded_subtrees;
+            }
+            oid::CE_SAN => out.san = Some(SubjectAltName::from_der(v).map_err(bad)?.0),
+            oid::CE_CRL_DP => {
+                out.crl_dps = Some(CrlDistributionPoints::from_der(v).map_err(bad)?.0)
+            }
+            ref o if UNDERSTOOD.contains(o) => {}
+            ref o => {
+                if e.critical {
+                    out.unknown_critical.push(*o);
+                }
+            }
+        }
+    }
+    Ok(out)
+}

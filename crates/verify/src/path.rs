@@ -1,0 +1,421 @@
+//! Certification path building and validation (RFC 5280 §6.1) at an explicit time.
+//!
+//! Building: from the leaf, candidate issuers are trust anchors and intermediates whose
+//! subject matches the issuer name (RFC 5280 §7.1), whose subjectKeyIdentifier does not
+//! contradict the authorityKeyIdentifier, and whose key verifies the signature. All JPKI
+//! root generations share one subject, so several candidates are normal; every attempt
+//! costs work budget. Each complete path is then validated per §6.1.2–§6.1.5, and
+//! revocation per §6.3 when [`ValidationOptions::revocation`] is set.
+
+use alloc::vec::Vec;
+
+use der::asn1::ObjectIdentifier as Oid;
+
+use crate::cert::{Cert, KeyUsageBits};
+use crate::crl::{CertStatus, RevocationOptions};
+use crate::error::Error;
+use crate::name::{NameConstraintState, name_eq};
+use crate::policy::PolicyTree;
+use crate::sig::Backend;
+use crate::time::UnixTime;
+use crate::trust::{TrustAnchor, TrustStore};
+
+/// Inputs of path validation (RFC 5280 §6.1.1) and limits on the work done.
+#[derive(Clone, Debug)]
+pub struct ValidationOptions<'a> {
+    /// The validation time (§6.1.1 (c)).
+    pub at: UnixTime,
+    /// RSA backend.
+    pub backend: Backend,
+    /// user-initial-policy-set (§6.1.1 (c)); empty means {anyPolicy}.
+    pub initial_policy_set: Vec<Oid>,
+    /// initial-explicit-policy (§6.1.1 (g)).
+    pub initial_explicit_policy: bool,
+    /// initial-policy-mapping-inhibit (§6.1.1 (e)).
+    pub initial_policy_mapping_inhibit: bool,
+    /// initial-any-policy-inhibit (§6.1.1 (i)).
+    pub initial_any_policy_inhibit: bool,
+    /// Key usage bits the leaf must have when it carries a keyUsage extension
+    /// (e.g. digitalSignature + nonRepudiation for a JPKI signature certificate).
+    pub leaf_key_usage: KeyUsageBits,
+    /// Require the leaf to carry keyUsage at all when `leaf_key_usage` is not empty.
+    pub require_leaf_key_usage_extension: bool,
+    /// Also check the trust anchor certificate's validity period (not required by §6.1).
+    pub check_anchor_validity: bool,
+    /// Maximum number of certificates between leaf and anchor, leaf included.
+    pub max_path_len: usize,
+    /// Work budget: issuer candidates tried (each may cost a signature verification).
+    pub budget: u32,
+    /// Maximum live nodes per depth of the valid_policy_tree.
+    pub max_policy_nodes: usize,
+    /// Revocation checking; `None` skips it.
+    pub revocation: Option<RevocationOptions<'a>>,
+}
+
+impl ValidationOptions<'_> {
+    /// Defaults at time `at`: any policy, no inhibit flags, no revocation checking,
+    /// a path of at most 8 certificates and a budget of 100 candidates.
+    pub fn new(at: UnixTime) -> Self {
+        Self {
+            at,
+            backend: Backend::default(),
+            initial_policy_set: Vec::new(),
+            initial_explicit_policy: false,
+            initial_policy_mapping_inhibit: false,
+            initial_any_policy_inhibit: false,
+            leaf_key_usage: KeyUsageBits::NONE,
+            require_leaf_key_usage_extension: false,
+            check_anchor_validity: true,
+            max_path_len: 8,
+            budget: 100,
+            max_policy_nodes: 1000,
+            revocation: None,
+        }
+    }
+}
+
+/// A validated path.
+#[derive(Clone, Debug)]
+pub struct ValidatedPath {
+    /// The certificates from the leaf (index 0) to the one issued by the anchor.
+    pub chain: Vec<Cert>,
+    /// The trust anchor the path ends at.
+    pub anchor: TrustAnchor,
+    /// The user-constrained policy set (§6.1.6); `[anyPolicy]` when unconstrained, empty
+    /// when the valid_policy_tree is NULL (only possible without explicit policy).
+    pub policies: Vec<Oid>,
+    /// Revocation status per certificate of `chain`, same order.
+    pub revocation: Vec<CertStatus>,
+}
+
+/// Builds and validates a path from `leaf` through any of `intermediates` to an anchor of
+/// `store`, at `opts.at` (RFC 5280 §6.1).
+pub fn verify_path(
+    leaf: &Cert,
+    intermediates: &[Cert],
+    store: &TrustStore,
+    opts: &ValidationOptions<'_>,
+) -> Result<ValidatedPath, Error> {
+    let mut b = Builder {
+        store,
+        inter: intermediates,
+        opts,
+        budget: opts.budget,
+        first_error: None,
+        bad_signature: false,
+    };
+    let mut chain = alloc::vec![leaf];
+    if let Some(p) = b.build(&mut chain)? {
+        return Ok(p);
+    }
+    if let Some(e) = b.first_error {
+        return Err(e);
+    }
+    if b.bad_signature {
+        return Err(Error::BadSignature {
+            what: "certificate",
+        });
+    }
+    Err(Error::UnknownIssuer {
+        issuer: alloc::format!("{}", chain.last().map_or(leaf, |c| *c).issuer()),
+    })
+}
+
+struct Builder<'a, 'o> {
+    store: &'a TrustStore,
+    inter: &'a [Cert],
+    opts: &'a ValidationOptions<'o>,
+    budget: u32,
+    first_error: Option<Error>,
+    bad_signature: bool,
+}
+
+/// `cand` may have issued `child`: names chain (§6.1.3 (a)(4)) and key identifiers
+/// (RFC 5280 §4.2.1.1) do not contradict each other.
+fn issuer_candidate(child: &Cert, cand: &Cert) -> bool {
+    if !name_eq(child.issuer(), cand.subject()) {
+        return false;
+    }
+    match (child.authority_key_id(), cand.subject_key_id()) {
+        (Some(a), Some(s)) => a == s,
+        _ => true,
+    }
+}
+
+impl<'a> Builder<'a, '_> {
+    fn spend(&mut self) -> Result<(), Error> {
+        if self.budget == 0 {
+            return Err(Error::BudgetExceeded {
+                what: "path building",
+            });
+        }
+        self.budget -= 1;
+        Ok(())
+    }
+
+    fn record(&mut self, e: Error) {
+        if self.first_error.is_none() {
+            self.first_error = Some(e);
+        }
+    }
+
+    fn build(&mut self, chain: &mut Vec<&'a Cert>) -> Result<Option<ValidatedPath>, Error> {
+        let Some(&cur) = chain.last() else {
+            return Ok(None);
+        };
+        for anchor in self.store.anchors() {
+            if !issuer_candidate(cur, &anchor.cert) {
+                continue;
+            }
+            self.spend()?;
+            if cur
+                .verify_signed_by(self.opts.backend, anchor.cert.spki_der())
+                .is_err()
+            {
+                self.bad_signature = true;
+                continue;
+            }
+            match validate(chain, anchor, self.opts) {
+                Ok(p) => return Ok(Some(p)),
+                Err(e @ Error::BudgetExceeded { .. }) => return Err(e),
+                Err(e) => self.record(e),
+            }
+        }
+        if chain.len() >= self.opts.max_path_len {
+            self.record(Error::PathLength { depth: chain.len() });
+            return Ok(None);
+        }
+        for c in self.inter {
+            if chain.iter().any(|x| *x == c) || !issuer_candidate(cur, c) {
+                continue;
+            }
+            self.spend()?;
+            if cur
+                .verify_signed_by(self.opts.backend, c.spki_der())
+                .is_err()
+            {
+                self.bad_signature = true;
+                continue;
+            }
+            chain.push(c);
+            let r = self.build(chain)?;
+            chain.pop();
+            if r.is_some() {
+                return Ok(r);
+            }
+        }
+        Ok(None)
+    }
+}
+
+fn check_validity(c: &Cert, depth: usize, at: UnixTime) -> Result<(), Error> {
+    if at < c.not_before() {
+        return Err(Error::NotYetValid {
+            depth,
+            not_before: c.not_before(),
+            at,
+        });
+    }
+    if at > c.not_after() {
+        return Err(Error::Expired {
+            depth,
+            not_after: c.not_after(),
+            at,
+        });
+    }
+    Ok(())
+}
+
+fn check_critical(c: &Cert, depth: usize) -> Result<(), Error> {
+    match c.exts.unknown_critical.first() {
+        Some(o) => Err(Error::UnknownCriticalExtension {
+            depth,
+            oid: alloc::format!("{o}"),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// RFC 5280 §6.1.2–§6.1.5 over `chain` (leaf first, signatures already verified while
+/// building), then revocation (§6.3).
+fn validate(
+    chain: &[&Cert],
+    anchor: &TrustAnchor,
+    opts: &ValidationOptions<'_>,
+) -> Result<ValidatedPath, Error> {
+    let n = chain.len();
+    let at = opts.at;
+    if opts.check_anchor_validity {
+        check_validity(&anchor.cert, n, at)?;
+    }
+    // §6.1.2
+    let mut tree = PolicyTree::new(opts.max_policy_nodes);
+    let init = |flag: bool| if flag { 0 } else { n + 1 };
+    let mut explicit_policy = init(opts.initial_explicit_policy);
+    let mut inhibit_any = init(opts.initial_any_policy_inhibit);
+    let mut policy_mapping = init(opts.initial_policy_mapping_inhibit);
+    let mut nc = NameConstraintState::default();
+    let mut max_path_length = n;
+    // The anchor's own pathLenConstraint limits the path as well (RFC 5937 §3.2).
+    if let Some(pl) = anchor
+        .cert
+        .exts
+        .basic
+        .as_ref()
+        .and_then(|b| b.path_len_constraint)
+    {
+        max_path_length = max_path_length.min(usize::from(pl));
+    }
+    let mut working_issuer = anchor.cert.subject();
+
+    // chain is leaf-first; §6.1 processes from the anchor side.
+    for (idx, cert) in chain.iter().rev().enumerate() {
+        let i = idx + 1;
+        let depth = n - i;
+        let last = i == n;
+        let self_issued = cert.is_self_issued();
+        // §6.1.3 (a)
+        check_validity(cert, depth, at)?;
+        if !name_eq(cert.issuer(), working_issuer) {
+            return Err(Error::UnknownIssuer {
+                issuer: alloc::format!("{}", cert.issuer()),
+            });
+        }
+        // (b), (c)
+        if last || !self_issued {
+            nc.check(cert.subject(), cert.subject_alt_names(), depth)?;
+        }
+        // (d), (e)
+        tree.process_certificate(cert.policies(), inhibit_any > 0 || (!last && self_issued))?;
+        // (f)
+        if explicit_policy == 0 && tree.is_null() {
+            return Err(Error::Policy {
+                detail: "no acceptable policy while explicit policy is required",
+            });
+        }
+        if !last {
+            // §6.1.4 (a), (b)
+            if let Some(m) = &cert.exts.policy_mappings {
+                if m.iter()
+                    .any(|(a, b)| *a == crate::oid::ANY_POLICY || *b == crate::oid::ANY_POLICY)
+                {
+                    return Err(Error::Policy {
+                        detail: "policy mapping to or from anyPolicy",
+                    });
+                }
+                tree.apply_mappings(m, policy_mapping > 0)?;
+            }
+            // (c)–(f)
+            working_issuer = cert.subject();
+            // (g)
+            if cert.exts.has_name_constraints {
+                nc.add(
+                    cert.exts.permitted.as_deref(),
+                    cert.exts.excluded.as_deref(),
+                )?;
+            }
+            // (h)
+            if !self_issued {
+                explicit_policy = explicit_policy.saturating_sub(1);
+                policy_mapping = policy_mapping.saturating_sub(1);
+                inhibit_any = inhibit_any.saturating_sub(1);
+            }
+            // (i)
+            if let Some(pc) = &cert.exts.policy_constraints {
+                if let Some(r) = pc.require_explicit_policy {
+                    explicit_policy = explicit_policy.min(r as usize);
+                }
+                if let Some(q) = pc.inhibit_policy_mapping {
+                    policy_mapping = policy_mapping.min(q as usize);
+                }
+            }
+            // (j)
+            if let Some(v) = cert.exts.inhibit_any {
+                inhibit_any = inhibit_any.min(v as usize);
+            }
+            // (k)
+            if !cert.is_ca() {
+                return Err(Error::NotCa { depth });
+            }
+            // (l)
+            if !self_issued {
+                if max_path_length == 0 {
+                    return Err(Error::PathLength { depth });
+                }
+                max_path_length -= 1;
+            }
+            // (m)
+            if let Some(pl) = cert.exts.basic.as_ref().and_then(|b| b.path_len_constraint) {
+                max_path_length = max_path_length.min(usize::from(pl));
+            }
+            // (n)
+            if let Some(ku) = cert.key_usage() {
+                if !ku.contains(KeyUsageBits::KEY_CERT_SIGN) {
+                    return Err(Error::KeyUsage {
+                        depth,
+                        missing: "keyCertSign",
+                    });
+                }
+            }
+            // (o)
+            check_critical(cert, depth)?;
+        } else {
+            // §6.1.5 (a), (b)
+            explicit_policy = explicit_policy.saturating_sub(1);
+            if cert
+                .exts
+                .policy_constraints
+                .as_ref()
+                .and_then(|pc| pc.require_explicit_policy)
+                == Some(0)
+            {
+                explicit_policy = 0;
+            }
+            // (f)
+            check_critical(cert, depth)?;
+            // Caller's key usage requirement for the leaf.
+            if opts.leaf_key_usage != KeyUsageBits::NONE {
+                match cert.key_usage() {
+                    Some(ku) if !ku.contains(opts.leaf_key_usage) => {
+                        return Err(Error::KeyUsage {
+                            depth,
+                            missing: ku.first_missing_name(opts.leaf_key_usage),
+                        });
+                    }
+                    None if opts.require_leaf_key_usage_extension => {
+                        return Err(Error::KeyUsage {
+                            depth,
+                            missing: KeyUsageBits::NONE.first_missing_name(opts.leaf_key_usage),
+                        });
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    // §6.1.5 (g)
+    let policies = tree.intersect(&opts.initial_policy_set);
+    if explicit_policy == 0 && policies.is_empty() {
+        return Err(Error::Policy {
+            detail: "the user-constrained policy set is empty while explicit policy is required",
+        });
+    }
+
+    // §6.3 revocation, leaf first.
+    let mut revocation = Vec::with_capacity(n);
+    for (depth, cert) in chain.iter().enumerate() {
+        let issuer = chain.get(depth + 1).map_or(&anchor.cert, |c| *c);
+        let status = match &opts.revocation {
+            Some(r) => crate::crl::check_certificate(cert, issuer, depth, at, opts.backend, r)?,
+            None => CertStatus::NotChecked,
+        };
+        revocation.push(status);
+    }
+
+    Ok(ValidatedPath {
+        chain: chain.iter().map(|c| (*c).clone()).collect(),
+        anchor: anchor.clone(),
+        policies,
+        revocation,
+    })
+}
