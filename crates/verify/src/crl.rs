@@ -570,20 +570,19 @@ fn usable_at(crl: &Crl, at: UnixTime, opts: &RevocationOptions<'_>) -> Result<()
         ));
     }
     match crl.next_update {
-        Some(nu) => {
-            if at > nu.saturating_add(opts.next_update_grace) {
-                return Err(Unusable("the CRL is stale (past nextUpdate)"));
-            }
+        Some(nu) if at > nu.saturating_add(opts.next_update_grace) => {
+            return Err(Unusable("the CRL is stale (past nextUpdate)"));
         }
+        Some(_) => {}
         None if !opts.allow_missing_next_update => {
             return Err(Unusable("the CRL has no nextUpdate"));
         }
         None => {}
     }
-    if let Some(max) = opts.max_age {
-        if at.as_secs().saturating_sub(crl.this_update.as_secs()) > max {
-            return Err(Unusable("the CRL is older than the maximum age"));
-        }
+    if let Some(max) = opts.max_age
+        && at.as_secs().saturating_sub(crl.this_update.as_secs()) > max
+    {
+        return Err(Unusable("the CRL is older than the maximum age"));
     }
     if crl.unknown_critical.is_some() {
         return Err(Unusable("the CRL has an unknown critical extension"));
@@ -720,10 +719,10 @@ pub(crate) fn check_certificate(
                     .lookup(cert.serial(), cert.issuer())
                     .filter(|e| e.reason != RevocationReason::RemoveFromCrl),
             };
-            if let Some(e) = entry {
-                if e.reason != RevocationReason::RemoveFromCrl {
-                    return revoked(cert, depth, e, opts);
-                }
+            if let Some(e) = entry
+                && e.reason != RevocationReason::RemoveFromCrl
+            {
+                return revoked(cert, depth, e, opts);
             }
             mask |= interim;
         }

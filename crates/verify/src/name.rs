@@ -32,7 +32,7 @@ fn string_value(atv: &AttributeTypeAndValue) -> Option<String> {
                     ])
                 })
                 .collect();
-            if v.len() % 2 != 0 {
+            if !v.len().is_multiple_of(2) {
                 return None;
             }
             String::from_utf16(&units).ok()

@@ -186,7 +186,7 @@ impl<'a> Builder<'a, '_> {
             return Ok(None);
         }
         for c in self.inter {
-            if chain.iter().any(|x| *x == c) || !issuer_candidate(cur, c) {
+            if chain.contains(&c) || !issuer_candidate(cur, c) {
                 continue;
             }
             self.spend()?;
@@ -349,13 +349,13 @@ fn validate(
                 max_path_length = max_path_length.min(usize::from(pl));
             }
             // (n)
-            if let Some(ku) = cert.key_usage() {
-                if !ku.contains(KeyUsageBits::KEY_CERT_SIGN) {
-                    return Err(Error::KeyUsage {
-                        depth,
-                        missing: "keyCertSign",
-                    });
-                }
+            if let Some(ku) = cert.key_usage()
+                && !ku.contains(KeyUsageBits::KEY_CERT_SIGN)
+            {
+                return Err(Error::KeyUsage {
+                    depth,
+                    missing: "keyCertSign",
+                });
             }
             // (o)
             check_critical(cert, depth)?;

@@ -7,7 +7,7 @@
 use alloc::vec::Vec;
 
 use der::asn1::ObjectIdentifier;
-use der::{Decode, Encode, Tagged};
+use der::{Decode, Tagged};
 use sha2::Digest;
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoRef};
 
@@ -202,10 +202,4 @@ pub(crate) fn verify_with_spki(
     let hash = rsa_hash_for(sig_alg, digest_alg)?;
     let key = rsa_key_from_spki(spki_der)?;
     verify_pkcs1v15(backend, &key, hash, message, signature, what)
-}
-
-/// The DER of an AlgorithmIdentifier, for comparisons (RFC 5280 §4.1.1.2: the outer and
-/// TBS signature fields must match).
-pub(crate) fn alg_der(a: &AlgorithmIdentifierOwned) -> Vec<u8> {
-    a.to_der().unwrap_or_default()
 }

@@ -18,27 +18,8 @@ pub struct RootPin {
     pub label: &'static str,
     /// Serial number, hex as published.
     pub serial: &'static str,
-    /// SHA-256 of the certificate's DER.
-    pub sha256: [u8; 32],
-}
-
-const fn h(s: &str) -> [u8; 32] {
-    let b = s.as_bytes();
-    let mut out = [0u8; 32];
-    let mut i = 0;
-    while i < 32 {
-        out[i] = (nib(b[2 * i]) << 4) | nib(b[2 * i + 1]);
-        i += 1;
-    }
-    out
-}
-
-const fn nib(c: u8) -> u8 {
-    match c {
-        b'0'..=b'9' => c - b'0',
-        b'a'..=b'f' => c - b'a' + 10,
-        _ => panic!("bad hex in pin table"),
-    }
+    /// SHA-256 of the certificate's DER, lowercase hex.
+    pub sha256: &'static str,
 }
 
 /// The production J-LIS roots whose full fingerprints are known (FACTS §8). The 2019
@@ -49,22 +30,22 @@ pub const JLIS_ROOT_PINS: &[RootPin] = &[
     RootPin {
         label: "JPKI user authentication gen 1 (2015-2025)",
         serial: "01",
-        sha256: h("4dcfc4ca0aaf9fb2a3081b3f0c991c320b3acc008667a341eeaec5af1d58ca7d"),
+        sha256: "4dcfc4ca0aaf9fb2a3081b3f0c991c320b3acc008667a341eeaec5af1d58ca7d",
     },
     RootPin {
         label: "JPKI user authentication gen 3 (2023-2033)",
         serial: "06D18006",
-        sha256: h("64114f29620c24ed2631d46476a040e7ee740d956089c00b036a6a8118c322b5"),
+        sha256: "64114f29620c24ed2631d46476a040e7ee740d956089c00b036a6a8118c322b5",
     },
     RootPin {
         label: "JPKI digital signature gen 1 (2015-2025)",
         serial: "01",
-        sha256: h("19645405a1fe14377434bd55957628ac4038557c542403a2243f21c706fc9355"),
+        sha256: "19645405a1fe14377434bd55957628ac4038557c542403a2243f21c706fc9355",
     },
     RootPin {
         label: "JPKI digital signature gen 3 (2023-2033)",
         serial: "067C6A21",
-        sha256: h("d227f6cde11d35c5252178f106f843d24651944975413b539fa2fb68dbfa365f"),
+        sha256: "d227f6cde11d35c5252178f106f843d24651944975413b539fa2fb68dbfa365f",
     },
 ];
 
@@ -100,35 +81,32 @@ impl TrustStore {
 
     /// Adds a root only if the SHA-256 of `der` matches a [`JLIS_ROOT_PINS`] entry;
     /// otherwise [`Error::UntrustedRoot`]. Adding the same root twice is a no-op.
-    pub fn add_pinned(&mut self, der: &[u8]) -> Result<&TrustAnchor, Error> {
+    pub fn add_pinned(&mut self, der: &[u8]) -> Result<AnchorSource, Error> {
         let cert = Cert::from_der(der)?;
-        let fp = cert.sha256();
+        let fp = hex_string(&cert.sha256());
         let pin = JLIS_ROOT_PINS
             .iter()
             .find(|p| p.sha256 == fp)
-            .ok_or_else(|| Error::UntrustedRoot {
-                sha256: hex_string(&fp),
-            })?;
+            .ok_or(Error::UntrustedRoot { sha256: fp })?;
         Ok(self.insert(cert, AnchorSource::Pinned(pin)))
     }
 
     /// Adds any certificate as a trust anchor: the operator's explicit decision (a test
     /// hierarchy, the 2019 generation, a private PKI).
-    pub fn add_explicit(&mut self, der: &[u8]) -> Result<&TrustAnchor, Error> {
+    pub fn add_explicit(&mut self, der: &[u8]) -> Result<AnchorSource, Error> {
         let cert = Cert::from_der(der)?;
         Ok(self.insert(cert, AnchorSource::Explicit))
     }
 
-    fn insert(&mut self, cert: Cert, source: AnchorSource) -> &TrustAnchor {
-        let idx = match self.anchors.iter().position(|a| a.cert == cert) {
-            Some(i) => i,
+    /// Adds the anchor unless the same certificate is present; returns the source in force.
+    fn insert(&mut self, cert: Cert, source: AnchorSource) -> AnchorSource {
+        match self.anchors.iter().find(|a| a.cert == cert) {
+            Some(existing) => existing.source,
             None => {
                 self.anchors.push(TrustAnchor { cert, source });
-                self.anchors.len() - 1
+                source
             }
-        };
-        // `idx` is in range: found or just pushed.
-        &self.anchors[idx]
+        }
     }
 
     /// Adds every certificate of a PEM bundle (or one DER certificate) with
