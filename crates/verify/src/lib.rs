@@ -15,10 +15,12 @@
 extern crate alloc;
 
 pub mod cert;
+pub mod cms;
 pub mod crl;
 pub mod error;
 #[cfg(feature = "std")]
 pub mod fs;
+pub mod jpki;
 pub mod name;
 pub mod oid;
 pub mod path;
@@ -29,8 +31,10 @@ pub mod time;
 pub mod trust;
 
 pub use cert::{Cert, KeyUsageBits};
+pub use cms::{CmsVerification, LoginVerification, verify_cms, verify_login};
 pub use crl::{CertStatus, Crl, CrlSet, RevocationOptions, RevocationReason, RevocationScope};
 pub use error::Error;
+pub use jpki::{BirthDate, CertKind, JpkiIdentity, Sex, cert_kind, identity};
 pub use path::{ValidatedPath, ValidationOptions, verify_path};
 pub use sig::{Backend, HashAlg, verify_pkcs1v15};
 pub use time::UnixTime;
