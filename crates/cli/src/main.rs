@@ -1,1 +1,77 @@
-fn main() {}
+//! `inkan`: sign with the My Number Card, verify JPKI signatures, manage CRLs.
+//!
+//! Exit codes and JSON error codes are stable; the README lists them.
+#![forbid(unsafe_code)]
+
+mod card_cmd;
+mod certinfo;
+mod error;
+mod pin_input;
+mod reader;
+mod sim_cmd;
+
+use clap::{Parser, Subcommand};
+use error::{CliError, exit};
+use serde_json::json;
+
+/// inkan: the My Number Card from the command line.
+#[derive(Parser, Debug)]
+#[command(name = "inkan", version, about, long_about = None)]
+struct Cli {
+    /// Print one JSON object on stdout (errors too: {"ok":false,"error":{"code":…,"message":…}}).
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    cmd: Top,
+}
+
+#[derive(Subcommand, Debug)]
+enum Top {
+    /// Use a My Number Card: status, certificates, signing, My Number, basic 4 info, photo, PIN change.
+    #[command(subcommand)]
+    Card(card_cmd::CardCmd),
+    /// The software My Number Card, for tests and demos.
+    #[command(subcommand)]
+    Sim(sim_cmd::SimCmd),
+}
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = e.exit_code();
+            let _ = e.print();
+            std::process::exit(if code == 0 { exit::OK } else { exit::USAGE });
+        }
+    };
+    let result = match &cli.cmd {
+        Top::Card(c) => card_cmd::run(c),
+        Top::Sim(c) => sim_cmd::run(c),
+    };
+    std::process::exit(report(cli.json, result));
+}
+
+fn report(json_mode: bool, result: Result<card_cmd::Outcome, CliError>) -> i32 {
+    match result {
+        Ok(out) => {
+            if json_mode {
+                let mut v = out.json;
+                if let Some(obj) = v.as_object_mut() {
+                    obj.insert("ok".into(), json!(true));
+                }
+                println!("{v}");
+            } else if !out.text.is_empty() {
+                println!("{}", out.text);
+            }
+            exit::OK
+        }
+        Err(e) => {
+            if json_mode {
+                println!("{}", e.to_json());
+            } else {
+                eprintln!("inkan: {} [{}]", e.message, e.code);
+            }
+            e.exit
+        }
+    }
+}
