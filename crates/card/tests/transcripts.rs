@@ -1,6 +1,11 @@
 //! Hex transcript tests: for each operation, the exact APDUs the client
 //! sends and how it reads the card's answers, including bad answers.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
 
 use inkan_apdu::{Transport, TransportError};
 use inkan_card::{
