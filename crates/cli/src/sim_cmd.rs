@@ -15,13 +15,13 @@ pub enum SimCmd {
     Init {
         /// Directory for the card's state (created; must be empty or absent).
         dir: PathBuf,
-        /// Signature PIN (6-16 of A-Z0-9) [default: ABC123].
+        /// Signature PIN (6-16 of A-Z0-9).
         #[arg(long, default_value = "ABC123")]
         sign_pin: String,
-        /// User-authentication PIN (4 digits) [default: 1234].
+        /// User-authentication PIN (4 digits).
         #[arg(long, default_value = "1234")]
         auth_pin: String,
-        /// Card info input support PIN (4 digits) [default: 1234].
+        /// Card info input support PIN (4 digits).
         #[arg(long, default_value = "1234")]
         text_pin: String,
         /// Holder's name.
