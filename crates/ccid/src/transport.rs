@@ -691,12 +691,13 @@ impl<P: UsbPipe> CcidTransport<P> {
     }
 
     fn count_apdu_wire(&mut self, len: usize) {
-        // Estimate: T=1 framing of 4 bytes per 254-byte block.
+        // Estimate for APDU-level readers, which hide the card link: T=1-like framing of
+        // 4 bytes per 254-byte block, 10 bits a byte at dwMaxDataRate.
         let blocks = len / 254 + 1;
-        let bytes = len + 4 * blocks;
-        self.figures.wire_bytes += bytes as u64;
-        self.figures.wire_time_us +=
-            (blocks as u64 * self.link.block_ns(0) + self.link.block_ns(len)) / 1000;
+        let bytes = (len + 4 * blocks) as u64;
+        self.figures.wire_bytes += bytes;
+        let bps = u64::from(self.iface.ccid.max_data_rate.max(1));
+        self.figures.wire_time_us += bytes * 10 * 1_000_000 / bps;
     }
 
     /// Sends one APDU and returns the response APDU.

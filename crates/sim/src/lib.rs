@@ -3,6 +3,7 @@
 
 pub mod card;
 pub mod pki;
+pub mod readers;
 pub mod state;
 
 pub use card::{
