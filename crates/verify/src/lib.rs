@@ -17,6 +17,10 @@ extern crate alloc;
 pub mod cert;
 pub mod cms;
 pub mod crl;
+mod crl_der;
+pub mod crl_index;
+#[cfg(feature = "std")]
+pub mod crl_store;
 pub mod error;
 #[cfg(feature = "std")]
 pub mod fs;
