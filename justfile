@@ -37,3 +37,8 @@ fuzz seconds="60":
         echo "== fuzz $t ({{seconds}} s)"
         RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" -s none -- -max_total_time={{seconds}}
     done
+
+# Reader benchmark: "read both certificates and sign" over each virtual reader, with
+# APDUs, USB transfers, bytes and simulated wire time next to the lower bound.
+bench-readers:
+    cargo bench -p inkan-sim --bench readers

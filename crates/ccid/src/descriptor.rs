@@ -160,6 +160,21 @@ fn u8_at(b: &[u8], i: usize) -> u8 {
 }
 
 impl CcidDescriptor {
+    /// The ICC clock, in kHz, the reader runs once Fi is in force. With the feature
+    /// "Automatic ICC clock frequency change according to active parameters provided by
+    /// the Host or self determined" (dwFeatures 0x10, CCID §5.1) the reader raises the
+    /// clock to the card's fmax for that Fi (ISO/IEC 7816-3 §8.3, Table 7), capped by
+    /// dwMaximumClock; otherwise it keeps dwDefaultClock.
+    pub fn clock_khz_for_fi(&self, fi_index: u8) -> u32 {
+        if self.has(feature::AUTO_CLOCK) {
+            crate::atr::fmax_khz(fi_index)
+                .min(self.maximum_clock_khz.max(self.default_clock_khz))
+                .max(1)
+        } else {
+            self.default_clock_khz.max(1)
+        }
+    }
+
     /// Parses the 54 bytes of a class descriptor (bLength 0x36, bDescriptorType 0x21).
     pub fn parse(b: &[u8]) -> Option<CcidDescriptor> {
         if b.len() < CCID_DESCRIPTOR_LEN {

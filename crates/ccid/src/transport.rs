@@ -480,6 +480,7 @@ impl<P: UsbPipe> CcidTransport<P> {
             }
         }
         self.link.fidi = fidi;
+        self.link.clock_khz = d.clock_khz_for_fi(fidi >> 4);
         if !d.has(feature::AUTO_PARAMETERS) {
             let params = T1Parameters {
                 findex_dindex: fidi,
@@ -503,6 +504,7 @@ impl<P: UsbPipe> CcidTransport<P> {
                 && let Some(p) = T1Parameters::from_bytes(data)
             {
                 self.link.fidi = p.findex_dindex;
+                self.link.clock_khz = d.clock_khz_for_fi(p.findex_dindex >> 4);
             }
         }
         let max_ifsd = u8::try_from(d.max_ifsd.min(254))
@@ -547,9 +549,9 @@ impl<P: UsbPipe> CcidTransport<P> {
         let (Some(f), Some(d)) = (atr::fi(ta1 >> 4), atr::di(ta1 & 0x0F)) else {
             return 0x11;
         };
-        let clock_hz = u64::from(self.iface.ccid.default_clock_khz) * 1000;
-        let rate = clock_hz * u64::from(d) / u64::from(f);
-        let fmax_ok = atr::fmax_khz(ta1 >> 4) >= self.iface.ccid.default_clock_khz;
+        let clock_khz = self.iface.ccid.clock_khz_for_fi(ta1 >> 4);
+        let rate = u64::from(clock_khz) * 1000 * u64::from(d) / u64::from(f);
+        let fmax_ok = atr::fmax_khz(ta1 >> 4) >= clock_khz;
         if rate <= u64::from(self.iface.ccid.max_data_rate) && fmax_ok {
             ta1
         } else {

@@ -200,7 +200,7 @@ impl VirtualReader {
     fn etu_ns(&self) -> u64 {
         let f = u64::from(atr::fi(self.fidi >> 4).unwrap_or(372));
         let d = u64::from(atr::di(self.fidi & 0x0F).unwrap_or(1));
-        let clock = u64::from(self.model.facts().default_clock_khz.max(1));
+        let clock = u64::from(self.clock_khz());
         f * 1_000_000 / (d * clock)
     }
 
@@ -217,8 +217,14 @@ impl VirtualReader {
         us
     }
 
+    /// The ICC clock in force: raised to the card's fmax for the current Fi when the
+    /// model changes its clock automatically (dwFeatures 0x10).
+    fn clock_khz(&self) -> u32 {
+        self.model.descriptor().clock_khz_for_fi(self.fidi >> 4)
+    }
+
     fn bwt_us(&self) -> u64 {
-        let clock = u64::from(self.model.facts().default_clock_khz.max(1));
+        let clock = u64::from(self.clock_khz());
         (1u64 << self.bwi.min(9)) * 960 * 372 * 1000 / clock + 11 * self.etu_ns() / 1000
     }
 
