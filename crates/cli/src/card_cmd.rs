@@ -60,6 +60,16 @@ impl From<HashArg> for HashAlg {
     }
 }
 
+/// Output format of `inkan card sign`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormatArg {
+    /// The raw 256-byte PKCS#1 v1.5 signature.
+    Raw,
+    /// A DER CMS SignedData (`.p7s`, CAdES-BES, SHA-256) with the signature certificate;
+    /// verify it with `inkan verify cms` or `openssl cms -verify`.
+    Cms,
+}
+
 /// `inkan card` subcommands.
 #[derive(Subcommand, Debug)]
 pub enum CardCmd {
@@ -81,7 +91,8 @@ pub enum CardCmd {
         #[arg(long)]
         no_sign_cert: bool,
     },
-    /// Signs a file: PKCS#1 v1.5 over the file's hash, raw 256-byte signature.
+    /// Signs a file: PKCS#1 v1.5 over the file's hash, as a raw 256-byte signature or
+    /// (`--format cms`, signature key, SHA-256) a CMS SignedData.
     Sign {
         #[command(flatten)]
         reader: ReaderArgs,
@@ -97,6 +108,12 @@ pub enum CardCmd {
         /// Which key: `sign` (documents) or `auth` (login challenges).
         #[arg(long, value_enum, default_value = "sign")]
         key: KeyArg,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "raw")]
+        format: FormatArg,
+        /// With `--format cms`: leave the document out of the SignedData.
+        #[arg(long)]
+        detached: bool,
     },
     /// Shows the My Number (asks for the 4-digit card info PIN).
     Mynumber {
@@ -220,6 +237,7 @@ enum Prepared {
     None,
     Certs(Option<SignPin>),
     Sign(KeyPin, DigestInfo),
+    SignCms(SignPin, Vec<u8>),
     Text(TextPin),
     Change(KeyPin, KeyPin),
 }
@@ -233,9 +251,31 @@ fn prepare(cmd: &CardCmd, args: &ReaderArgs) -> Result<Prepared, CliError> {
             Some(sign_pin(args)?)
         }),
         CardCmd::Sign {
-            input, hash, key, ..
+            input,
+            hash,
+            key,
+            format,
+            detached,
+            ..
         } => {
             let data = std::fs::read(input).map_err(|e| CliError::io("cannot read", input, &e))?;
+            if *format == FormatArg::Cms {
+                if *key != KeyArg::Sign || *hash != HashArg::Sha256 {
+                    return Err(CliError::new(
+                        "usage",
+                        exit::USAGE,
+                        "--format cms signs with --key sign and --hash sha256",
+                    ));
+                }
+                return Ok(Prepared::SignCms(sign_pin(args)?, data));
+            }
+            if *detached {
+                return Err(CliError::new(
+                    "usage",
+                    exit::USAGE,
+                    "--detached goes with --format cms",
+                ));
+            }
             let di = DigestInfo::of_data((*hash).into(), &data);
             let pin = match key {
                 KeyArg::Sign => KeyPin::Sign(sign_pin(args)?),
@@ -344,6 +384,28 @@ async fn execute(
                     "signed with the {key_name} key ({hash_name}); wrote {} ({} bytes)",
                     out.display(),
                     sig.len()
+                ),
+            })
+        }
+        (CardCmd::Sign { out, detached, .. }, Prepared::SignCms(pin, data)) => {
+            let now = SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            let p7s = inkan_card::sign_document(card, &pin, &data, *detached, now, last)
+                .await
+                .map_err(|e| match e {
+                    inkan_card::CmsError::Card(c) => CliError::from(c),
+                    e => CliError::new(e.code(), exit::CARD, e.to_string()),
+                })?;
+            write_file(out, &p7s)?;
+            let mode = if *detached { "detached" } else { "attached" };
+            Ok(Outcome {
+                json: json!({"key": "sign", "hash": "sha256", "format": "cms", "detached": detached, "signature": out.display().to_string(), "len": p7s.len()}),
+                text: format!(
+                    "signed with the sign key (CMS, sha256, content {mode}); wrote {} ({} bytes)",
+                    out.display(),
+                    p7s.len()
                 ),
             })
         }

@@ -9,6 +9,7 @@ mod error;
 mod pin_input;
 mod reader;
 mod sim_cmd;
+mod verify_cmd;
 
 use clap::{Parser, Subcommand};
 use error::{CliError, exit};
@@ -33,6 +34,9 @@ enum Top {
     /// The software My Number Card, for tests and demos.
     #[command(subcommand)]
     Sim(sim_cmd::SimCmd),
+    /// Verify certificate paths, CMS signatures and logins (relying parties).
+    #[command(subcommand)]
+    Verify(verify_cmd::VerifyCmd),
 }
 
 fn main() {
@@ -47,6 +51,7 @@ fn main() {
     let result = match &cli.cmd {
         Top::Card(c) => card_cmd::run(c),
         Top::Sim(c) => sim_cmd::run(c),
+        Top::Verify(c) => std::process::exit(verify_cmd::run(c, cli.json)),
     };
     std::process::exit(report(cli.json, result));
 }
