@@ -9,6 +9,7 @@
 
 mod faults;
 mod models;
+pub mod rcs380;
 mod t1card;
 
 pub use faults::{Fault, FaultConfig, FaultCounts};
