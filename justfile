@@ -42,3 +42,24 @@ fuzz seconds="60":
 # APDUs, USB transfers, bytes and simulated wire time next to the lower bound.
 bench-readers:
     cargo bench -p inkan-sim --bench readers
+
+# CMS verifications per second (chain cached, CRL checked) for both RSA backends, next to
+# `openssl speed rsa2048` verify on the same machine and run.
+bench-verify seconds="3":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    out=$(cargo bench -q -p inkan-verify --features aws-lc --bench cms_verify -- --seconds {{seconds}})
+    echo "$out" | grep '^#' || true
+    ossl="n/a (openssl not found)"
+    if command -v openssl >/dev/null; then
+        ossl=$(openssl speed -seconds {{seconds}} rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $NF}')
+    fi
+    printf '%-12s %22s %26s\n' backend "CMS verify/s" "RSA-2048 verify/s"
+    echo "$out" | grep '^backend=' | while read -r line; do
+        b=$(sed -E 's/.*backend=([^ ]+).*/\1/' <<<"$line")
+        c=$(sed -E 's/.*cms_verify_per_s=([0-9]+).*/\1/' <<<"$line")
+        r=$(sed -E 's/.*rsa2048_verify_per_s=([0-9]+).*/\1/' <<<"$line")
+        printf '%-12s %22s %26s\n' "$b" "$c" "$r"
+    done
+    printf '%-12s %22s %26s\n' "openssl" "-" "$ossl"
+    echo "(a CMS verification is 3 RSA verifications: signer, certificate, CRL; plus parsing and the CRL lookup)"

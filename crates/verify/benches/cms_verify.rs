@@ -1,0 +1,152 @@
+//! CMS verifications per second, per RSA backend (run by `just bench-verify`).
+//!
+//! Setup, outside the timed loop: the software card signs a document (CAdES-BES, as
+//! `inkan card sign --format cms` does), the trust store holds the three test root
+//! generations, and a CRL of the issuing root with `--crl-entries` revoked serials is
+//! parsed and indexed once ("chain cached": anchors, CRL and options are reused).
+//! Each timed iteration is a full `verify_cms`: CMS parsing, message digest, the signer's
+//! signature, path building and validation to the root (one RSA verification), and the
+//! CRL check (CRL signature, one RSA verification, and the serial lookup): three RSA
+//! public-key operations per CMS. The raw RSA-2048 PKCS#1 v1.5 verify rate of each
+//! backend is measured too, to compare with `openssl speed rsa2048`.
+//!
+//! Output, one line per backend:
+//! `backend=<name> cms_verify_per_s=<n> rsa2048_verify_per_s=<n> rsa_ops_per_cms=3`.
+//! Options: `--seconds S` per measurement (default 3), `--crl-entries N` (default 10000).
+//! No assertion on timing anywhere.
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::time::{Duration, Instant};
+
+use inkan_card::{LastTry, MyNumberCard, SignPin, sign_document};
+use inkan_sim::pki::{CrlOptions, RevokedEntry, build_crl, utc};
+use inkan_sim::{InitOptions, SimTransport, SoftCard};
+use inkan_verify::{
+    Backend, Cert, CrlSet, HashAlg, RevocationOptions, TrustStore, UnixTime, ValidationOptions,
+    verify_cms, verify_pkcs1v15,
+};
+
+fn arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Runs `f` repeatedly for `secs` seconds; returns calls per second.
+fn rate(secs: u64, mut f: impl FnMut()) -> f64 {
+    // Warm-up.
+    for _ in 0..10 {
+        f();
+    }
+    let budget = Duration::from_secs(secs);
+    let start = Instant::now();
+    let mut n: u64 = 0;
+    while start.elapsed() < budget {
+        for _ in 0..16 {
+            f();
+        }
+        n += 16;
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+fn backend_name(b: Backend) -> &'static str {
+    if b == Backend::default() {
+        "rustcrypto"
+    } else {
+        "aws-lc"
+    }
+}
+
+fn main() {
+    let secs = arg("--seconds", 3);
+    let entries = arg("--crl-entries", 10_000);
+
+    let (soft, pki) = SoftCard::generate_with_pki(&InitOptions::default()).unwrap();
+    let mut card = pollster::block_on(MyNumberCard::connect(SimTransport::new(soft))).unwrap();
+    let doc = vec![0x42u8; 16 * 1024];
+    // 2024-04-10T09:00:00Z, inside the CRL window below.
+    let p7s = pollster::block_on(sign_document(
+        &mut card,
+        &SignPin::new("ABC123").unwrap(),
+        &doc,
+        false,
+        1_712_739_600,
+        LastTry::Refuse,
+    ))
+    .unwrap();
+
+    let mut store = TrustStore::new();
+    for r in &pki.sign_roots {
+        store.add_explicit(r.cert_der()).unwrap();
+    }
+    // The card's certificate comes from the newest root valid at issuance (2024).
+    let root = pki.sign_roots.last().unwrap();
+    let revoked: Vec<RevokedEntry> = (0..entries)
+        .map(|i| RevokedEntry {
+            serial: [&[0x7f][..], &i.to_be_bytes()].concat(),
+            revoked_at: utc(2024, 3, 1, 0, 0, 0).unwrap(),
+            reason: None,
+        })
+        .collect();
+    let crl = build_crl(
+        root,
+        &revoked,
+        utc(2024, 4, 1, 0, 0, 0).unwrap(),
+        utc(2024, 5, 1, 0, 0, 0).unwrap(),
+        7,
+        &CrlOptions::default(),
+    )
+    .unwrap();
+    let mut crls = CrlSet::new();
+    crls.add_der(&crl).unwrap();
+
+    let root_cert = Cert::from_der(root.cert_der()).unwrap();
+    let key = inkan_verify::sig::rsa_key_from_spki(root_cert.spki_der()).unwrap();
+    let msg = b"openssl speed signs and verifies a 36-byte digest; any message will do";
+    let sig = root.sign(msg).unwrap();
+
+    println!(
+        "# CMS: {} bytes, attached {} KiB document; CRL: {entries} entries; {secs} s per figure",
+        p7s.len(),
+        doc.len() / 1024
+    );
+    for &backend in Backend::all() {
+        let mut o =
+            ValidationOptions::new(UnixTime::parse_rfc3339("2024-04-15T00:00:00Z").unwrap());
+        o.backend = backend;
+        o.revocation = Some(RevocationOptions::new(&crls));
+        // Must verify, with the CRL checked, before it is timed.
+        let v = verify_cms(&p7s, None, &store, &[], &o).unwrap();
+        assert_eq!(
+            v.signer_status(),
+            Some(&inkan_verify::CertStatus::Good),
+            "the CRL must be checked"
+        );
+        verify_pkcs1v15(backend, &key, HashAlg::Sha256, msg, &sig, "bench").unwrap();
+
+        let cms_rate = rate(secs, || {
+            let r = verify_cms(&p7s, None, &store, &[], &o);
+            assert!(r.is_ok());
+        });
+        let rsa_rate = rate(secs, || {
+            let r = verify_pkcs1v15(backend, &key, HashAlg::Sha256, msg, &sig, "bench");
+            assert!(r.is_ok());
+        });
+        println!(
+            "backend={} cms_verify_per_s={:.0} rsa2048_verify_per_s={:.0} rsa_ops_per_cms=3",
+            backend_name(backend),
+            cms_rate,
+            rsa_rate
+        );
+    }
+}
