@@ -28,6 +28,9 @@ pub mod exit {
     /// Verification ran and the answer is "not valid".
     #[allow(dead_code)] // used by the `verify` commands
     pub const INVALID: i32 = 10;
+    /// `crl fetch`: at least one CRL source could not be refreshed (the last good CRL
+    /// stays in use).
+    pub const CRL_FETCH: i32 = 11;
 }
 
 /// An error as the CLI reports it.

@@ -5,6 +5,7 @@
 
 mod card_cmd;
 mod certinfo;
+mod crl_cmd;
 mod error;
 mod pin_input;
 mod reader;
@@ -37,6 +38,9 @@ enum Top {
     /// Verify certificate paths, CMS signatures and logins (relying parties).
     #[command(subcommand)]
     Verify(verify_cmd::VerifyCmd),
+    /// CRLs: index, check serials, refresh over HTTP.
+    #[command(subcommand)]
+    Crl(crl_cmd::CrlCmd),
 }
 
 fn main() {
@@ -52,6 +56,7 @@ fn main() {
         Top::Card(c) => card_cmd::run(c),
         Top::Sim(c) => sim_cmd::run(c),
         Top::Verify(c) => std::process::exit(verify_cmd::run(c, cli.json)),
+        Top::Crl(c) => crl_cmd::run(c, cli.json),
     };
     std::process::exit(report(cli.json, result));
 }
