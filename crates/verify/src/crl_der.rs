@@ -74,14 +74,14 @@ impl<'a> Reader<'a> {
         let tag = *self
             .data
             .get(self.pos)
-            .ok_or(der_err(offset, "unexpected end of data"))?;
+            .ok_or_else(|| der_err(offset, "unexpected end of data"))?;
         if tag & 0x1f == 0x1f {
             return Err(der_err(offset, "multi-byte tags are not used in CRLs"));
         }
         let first = *self
             .data
             .get(self.pos.saturating_add(1))
-            .ok_or(der_err(offset.saturating_add(1), "truncated length"))?;
+            .ok_or_else(|| der_err(offset.saturating_add(1), "truncated length"))?;
         let mut hdr = 2usize;
         let len = if first < 0x80 {
             usize::from(first)
@@ -95,7 +95,7 @@ impl<'a> Reader<'a> {
             let bytes = self
                 .data
                 .get(self.pos.saturating_add(2)..self.pos.saturating_add(2).saturating_add(n))
-                .ok_or(der_err(offset.saturating_add(2), "truncated length"))?;
+                .ok_or_else(|| der_err(offset.saturating_add(2), "truncated length"))?;
             let mut len = 0usize;
             for &b in bytes {
                 len = (len << 8) | usize::from(b);
@@ -110,7 +110,7 @@ impl<'a> Reader<'a> {
         let end = start
             .checked_add(len)
             .filter(|&e| e <= self.data.len())
-            .ok_or(der_err(offset, "length beyond the enclosing element"))?;
+            .ok_or_else(|| der_err(offset, "length beyond the enclosing element"))?;
         let content = self.data.get(start..end).unwrap_or(&[]);
         self.pos = end;
         Ok(Tlv {

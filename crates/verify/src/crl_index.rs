@@ -224,7 +224,8 @@ pub struct CrlInfo {
     /// SHA-256 of the SubjectPublicKeyInfo whose key verified the signature (all zero
     /// when not verified).
     pub signer_spki_sha256: [u8; 32],
-    /// SHA-256 of the CRL's DER (of the last CRL merged in, for a base + delta merge).
+    /// SHA-256 of the CRL's signature value, which identifies the CRL (of the last CRL
+    /// merged in, for a base + delta merge).
     pub crl_sha256: [u8; 32],
 }
 
@@ -414,7 +415,7 @@ impl<'a> RawCrl<'a> {
             issuer_der: issuer_der.to_vec(),
             this_update: UnixTime(this_update),
             next_update,
-            crl_sha256: sha256(der),
+            crl_sha256: sha256(signature),
             ..CrlInfo::default()
         };
         let mut indirect = false;
@@ -1023,11 +1024,17 @@ impl CrlIndex {
 
     /// Reads a persisted index (see the module documentation for the layout), checking
     /// magic, version, sizes and the XXH3-64 checksum.
+    ///
+    /// The checksum detects corruption, not tampering: an index is a local file written
+    /// by [`CrlIndex::as_bytes`] after the CRL's signature was verified, and whoever can
+    /// write it can also replace it. Sort order is therefore not re-checked here (that
+    /// would cost a pass over every key on each open); a tampered file can give wrong
+    /// answers but never panics.
     pub fn from_bytes(buf: Vec<u8>) -> Result<Self, CrlIndexError> {
         let corrupt = |offset, what| CrlIndexError::IndexCorrupt { offset, what };
         let head = buf
             .get(..HEADER_LEN)
-            .ok_or(corrupt(0, "truncated header"))?;
+            .ok_or_else(|| corrupt(0, "truncated header"))?;
         let u32_at = |o: usize| {
             head.get(o..o + 4)
                 .and_then(|s| s.try_into().ok())
@@ -1058,7 +1065,7 @@ impl CrlIndex {
             .checked_mul(width + 8)
             .and_then(|b| b.checked_add(meta_len))
             .and_then(|b| b.checked_add(HEADER_LEN))
-            .ok_or(corrupt(16, "sizes overflow"))?;
+            .ok_or_else(|| corrupt(16, "sizes overflow"))?;
         if expected != buf.len() {
             return Err(corrupt(
                 buf.len().min(expected),
@@ -1076,7 +1083,6 @@ impl CrlIndex {
             count,
             keys_at: HEADER_LEN + meta_len,
         };
-        index.check_unique()?;
         Ok(index)
     }
 
