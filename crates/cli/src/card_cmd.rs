@@ -19,6 +19,11 @@ pub struct ReaderArgs {
     /// The reader: `sim:DIR` for the software card in DIR (see `inkan sim init`).
     #[arg(long, value_name = "READER")]
     pub reader: String,
+    /// How `--reader sim:DIR` is reached: `pasori:rc-s380` lays the software card on a
+    /// virtual Sony RC-S380 and drives it with the contactless driver (Port-100,
+    /// ISO/IEC 14443 Type B, ISO-DEP). Without it the card is called directly.
+    #[arg(long, value_name = "VIA")]
+    pub via: Option<String>,
     /// Name of an environment variable holding the PIN (for scripts). Without
     /// it the PIN is asked for on the terminal. PINs are never taken from the
     /// command line.
@@ -174,7 +179,7 @@ fn progress_to_stderr(card: &mut Card) {
 
 async fn connect(args: &ReaderArgs) -> Result<Card, CliError> {
     let spec = ReaderSpec::parse(&args.reader)?;
-    let t = reader::open(&spec)?;
+    let t = reader::open_via(&spec, args.via.as_deref()).await?;
     let mut card = MyNumberCard::connect(t).await?;
     progress_to_stderr(&mut card);
     Ok(card)
