@@ -5,6 +5,7 @@ pub mod card;
 pub mod pki;
 pub mod readers;
 pub mod state;
+pub mod vpcd;
 
 pub use card::{
     ApduLogEntry, BlockedStatusAnswer, CardOptions, MissingSignCert, PinId, SimError, SoftCard,

@@ -1,0 +1,44 @@
+//! A native [`Transport`] over the system PC/SC service: pcsc-lite's `pcscd` on
+//! Linux and the BSDs, WinSCard on Windows, CryptoTokenKit on macOS.
+//!
+//! - [`list_readers`] lists the readers and what is in them (empty, a My Number Card,
+//!   another card, in use by another program). A My Number Card is recognised by a
+//!   successful SELECT of the JPKI AP, never by its ATR.
+//! - [`PcscTransport::open`] picks a reader ([`ReaderChoice`]: the first one holding a My
+//!   Number Card, a name substring, or an index) and holds the card with
+//!   `SCARD_SHARE_EXCLUSIVE` for the whole session, so no other program can use a PIN
+//!   verified in it.
+//! - [`Transport::power_off`] disconnects with `SCARD_UNPOWER_CARD`: no verified PIN
+//!   outlives the session. Dropping the transport does the same.
+//! - Reader and card removal come back as typed [`TransportError`]s. When another program
+//!   resets the card (`SCARD_W_RESET_CARD`) the transport reconnects and reports
+//!   [`TransportError::CardReset`] once, so callers know verified PINs are gone.
+//!
+//! PC/SC calls have no timeout of their own, so every call runs on a worker thread and
+//! the caller waits at most [`PcscOptions::timeout`]; after a timeout the transport
+//! refuses further work (the card's state is unknown).
+//!
+//! The crate is native only: on `wasm32` it is empty.
+#![cfg(not(target_arch = "wasm32"))]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod choice;
+mod error;
+mod worker;
+
+pub use choice::{ReaderChoice, candidates};
+pub use error::{Phase, map_error};
+pub use inkan_apdu::{Transport, TransportError};
+pub use worker::{CardPresence, PcscOptions, PcscTransport, ReaderInfo, list_readers};
+
+/// `SELECT` of the JPKI AP by DF name (`00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01`):
+/// a card that answers `90 00` is a My Number Card (or another JPKI token).
+pub const SELECT_JPKI: [u8; 15] = [
+    0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01,
+];
+
+/// Whether a response APDU ends in `90 00`.
+pub fn is_success(response: &[u8]) -> bool {
+    response.ends_with(&[0x90, 0x00])
+}
