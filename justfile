@@ -6,12 +6,18 @@ fuzz_targets := "apdu_command apdu_response tlv card_files ccid_messages atr t1_
 default: test
 
 # Every test: formatting, lints, the whole workspace's native tests.
-test: lint test-native
+test: test-pcsc lint test-native
 
 # cargo fmt and clippy with warnings as errors.
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+
+# Every `inkan card` command through pcscd + vsmartcard-vpcd + `inkan sim vpcd`. As root it
+# installs pcscd, vsmartcard-vpcd and libpcsclite-dev (needed to build inkan at all, hence
+# first in `test`); otherwise it prints what to run and skips.
+test-pcsc:
+    tests/pcsc/run.sh
 
 # Native unit, property, transcript and end-to-end CLI tests.
 test-native:

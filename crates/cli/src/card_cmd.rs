@@ -16,7 +16,9 @@ use std::time::SystemTime;
 /// Options every card command takes.
 #[derive(Args, Debug, Clone)]
 pub struct ReaderArgs {
-    /// The reader: `sim:DIR` for the software card in DIR (see `inkan sim init`).
+    /// The reader: `pcsc` (the first PC/SC reader holding a My Number Card),
+    /// `pcsc:NAME` (a reader whose name contains NAME), `pcsc:#N` (see `inkan card
+    /// list`), or `sim:DIR` for the software card in DIR (see `inkan sim init`).
     #[arg(long, value_name = "READER")]
     pub reader: String,
     /// How `--reader sim:DIR` is reached: `pasori:rc-s380` lays the software card on a
@@ -78,6 +80,9 @@ pub enum FormatArg {
 /// `inkan card` subcommands.
 #[derive(Subcommand, Debug)]
 pub enum CardCmd {
+    /// Lists the PC/SC readers and whether each holds a My Number Card
+    /// (use one with `--reader pcsc:#N` or `--reader pcsc:NAME`).
+    List,
     /// Token type, certificates and their expiry, every PIN's remaining tries.
     /// Uses no PIN and consumes no try.
     Status {
@@ -218,6 +223,7 @@ fn pem(label: &str, der: &[u8]) -> Result<String, CliError> {
 pub fn run(cmd: &CardCmd) -> Result<Outcome, CliError> {
     pollster::block_on(async {
         let args = match cmd {
+            CardCmd::List => return reader::list(),
             CardCmd::Status { reader }
             | CardCmd::Certs { reader, .. }
             | CardCmd::Sign { reader, .. }
@@ -249,7 +255,7 @@ enum Prepared {
 
 fn prepare(cmd: &CardCmd, args: &ReaderArgs) -> Result<Prepared, CliError> {
     Ok(match cmd {
-        CardCmd::Status { .. } => Prepared::None,
+        CardCmd::List | CardCmd::Status { .. } => Prepared::None,
         CardCmd::Certs { no_sign_cert, .. } => Prepared::Certs(if *no_sign_cert {
             None
         } else {

@@ -1,7 +1,11 @@
-//! Choosing a reader from `--reader`.
+//! Choosing a reader from `--reader`, and listing PC/SC readers.
 
+use crate::card_cmd::Outcome;
 use crate::error::{CliError, exit};
 use inkan_apdu::{Transport, TransportError};
+use inkan_card::CardError;
+use inkan_pcsc::{CardPresence, PcscOptions, PcscTransport, ReaderChoice};
+use serde_json::json;
 use std::path::PathBuf;
 
 /// What `--reader` names.
@@ -9,6 +13,9 @@ use std::path::PathBuf;
 pub enum ReaderSpec {
     /// `sim:DIR`: the software card whose state is in DIR.
     Sim(PathBuf),
+    /// `pcsc` or `pcsc:NAME` (a substring of the reader name) or `pcsc:#N` (an index
+    /// in `inkan card list`): a reader of the system PC/SC service.
+    Pcsc(ReaderChoice),
 }
 
 impl ReaderSpec {
@@ -24,10 +31,18 @@ impl ReaderSpec {
             }
             return Ok(ReaderSpec::Sim(PathBuf::from(dir)));
         }
+        if s == "pcsc" {
+            return Ok(ReaderSpec::Pcsc(ReaderChoice::FirstMyNumberCard));
+        }
+        if let Some(name) = s.strip_prefix("pcsc:") {
+            return Ok(ReaderSpec::Pcsc(ReaderChoice::parse(name)));
+        }
         Err(CliError::new(
             "reader-not-found",
             exit::READER,
-            format!("unknown reader '{s}': use sim:DIR"),
+            format!(
+                "unknown reader '{s}': use pcsc, pcsc:NAME (part of the reader's name), pcsc:#N or sim:DIR"
+            ),
         ))
     }
 }
@@ -38,6 +53,8 @@ pub enum AnyTransport {
     Sim(Box<inkan_sim::SimTransport>),
     /// The software card on a virtual RC-S380 (`--via pasori:rc-s380`).
     Pasori(Box<inkan_pasori::PasoriTransport<inkan_sim::readers::rcs380::VirtualRcS380>>),
+    /// A card in a PC/SC reader.
+    Pcsc(PcscTransport),
 }
 
 impl Transport for AnyTransport {
@@ -45,6 +62,7 @@ impl Transport for AnyTransport {
         match self {
             AnyTransport::Sim(t) => t.transmit(command).await,
             AnyTransport::Pasori(t) => t.transmit(command).await,
+            AnyTransport::Pcsc(t) => t.transmit(command).await,
         }
     }
 
@@ -52,6 +70,7 @@ impl Transport for AnyTransport {
         match self {
             AnyTransport::Sim(t) => t.supports_extended(),
             AnyTransport::Pasori(t) => t.supports_extended(),
+            AnyTransport::Pcsc(t) => t.supports_extended(),
         }
     }
 
@@ -59,6 +78,7 @@ impl Transport for AnyTransport {
         match self {
             AnyTransport::Sim(t) => t.power_off().await,
             AnyTransport::Pasori(t) => t.power_off().await,
+            AnyTransport::Pcsc(t) => t.power_off().await,
         }
     }
 }
@@ -75,7 +95,53 @@ pub fn open(spec: &ReaderSpec) -> Result<AnyTransport, CliError> {
                     format!("software card in {}: {e}", dir.display()),
                 )
             }),
+        ReaderSpec::Pcsc(choice) => PcscTransport::open(choice, &PcscOptions::default())
+            .map(AnyTransport::Pcsc)
+            .map_err(|e| CliError::from(CardError::Transport(e))),
     }
+}
+
+fn presence_text(p: &CardPresence) -> String {
+    match p {
+        CardPresence::Empty => "no card".to_owned(),
+        CardPresence::MyNumberCard => "My Number Card".to_owned(),
+        CardPresence::OtherCard => "a card that is not a My Number Card".to_owned(),
+        CardPresence::InUse => "a card in use by another program".to_owned(),
+        CardPresence::Mute => "a card that does not answer".to_owned(),
+        CardPresence::Unknown(m) => format!("unknown ({m})"),
+    }
+}
+
+/// `inkan card list`: the PC/SC readers and whether each holds a My Number Card.
+pub fn list() -> Result<Outcome, CliError> {
+    let readers = inkan_pcsc::list_readers(&PcscOptions::default())
+        .map_err(|e| CliError::from(CardError::Transport(e)))?;
+    let json_readers: Vec<_> = readers
+        .iter()
+        .map(|r| {
+            json!({
+                "index": r.index,
+                "name": r.name,
+                "reader": format!("pcsc:#{}", r.index),
+                "card": r.presence.name(),
+                "my_number_card": r.presence == CardPresence::MyNumberCard,
+                "atr": if r.atr.is_empty() { None } else { Some(inkan_apdu::hex_upper(&r.atr)) },
+            })
+        })
+        .collect();
+    let text = if readers.is_empty() {
+        "no PC/SC reader (is the reader plugged in and pcscd running?)".to_owned()
+    } else {
+        readers
+            .iter()
+            .map(|r| format!("#{} {}: {}", r.index, r.name, presence_text(&r.presence)))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    Ok(Outcome {
+        json: json!({ "readers": json_readers }),
+        text,
+    })
 }
 
 /// Opens the reader `--reader` names, reached the way `--via` says: `pasori:rc-s380`

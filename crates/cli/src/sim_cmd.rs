@@ -46,11 +46,38 @@ pub enum SimCmd {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Puts the software card in DIR into pcscd, through vsmartcard's vpcd driver
+    /// (package vsmartcard-vpcd): connects to vpcd, answers power, reset, ATR and APDU
+    /// messages, and reconnects when pcscd restarts. State is saved in DIR and every
+    /// APDU appended to DIR/apdu.log. Runs until killed.
+    Vpcd {
+        /// Directory of the software card (made by `inkan sim init`).
+        dir: PathBuf,
+        /// Host of the pcscd running vpcd.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// vpcd's port (its reader.conf DEVICENAME/CHANNELID; 35963 is its first slot).
+        #[arg(long, default_value_t = inkan_sim::vpcd::DEFAULT_PORT)]
+        port: u16,
+        /// The ATR, in hex [default: 3BE000FF8131FE4514, a My Number Card's].
+        #[arg(long, value_name = "HEX")]
+        atr: Option<String>,
+        /// Give up after this many seconds without a connection to vpcd.
+        #[arg(long, value_name = "SECS", default_value_t = 600)]
+        give_up_after: u64,
+    },
 }
 
 /// Runs a sim command.
 pub fn run(cmd: &SimCmd) -> Result<Outcome, CliError> {
     match cmd {
+        SimCmd::Vpcd {
+            dir,
+            host,
+            port,
+            atr,
+            give_up_after,
+        } => vpcd(dir, host, *port, atr.as_deref(), *give_up_after),
         SimCmd::Init {
             dir,
             sign_pin,
@@ -100,4 +127,88 @@ pub fn run(cmd: &SimCmd) -> Result<Outcome, CliError> {
             })
         }
     }
+}
+
+fn parse_hex(s: &str) -> Option<Vec<u8>> {
+    let s: String = s
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && *c != ':')
+        .collect();
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    s.as_bytes()
+        .chunks(2)
+        .map(|p| {
+            std::str::from_utf8(p)
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect()
+}
+
+fn vpcd(
+    dir: &std::path::Path,
+    host: &str,
+    port: u16,
+    atr: Option<&str>,
+    give_up_after: u64,
+) -> Result<Outcome, CliError> {
+    use inkan_sim::vpcd::{VpcdEvent, VpcdOptions, serve};
+    let mut opts = VpcdOptions {
+        host: host.to_owned(),
+        port,
+        give_up_after: std::time::Duration::from_secs(give_up_after),
+        ..Default::default()
+    };
+    if let Some(a) = atr {
+        opts.atr = parse_hex(a)
+            .filter(|v| (2..=33).contains(&v.len()))
+            .ok_or_else(|| CliError::new("usage", exit::USAGE, "--atr: 2 to 33 bytes in hex"))?;
+    }
+    let mut card = inkan_sim::SoftCard::open(dir).map_err(|e| {
+        CliError::new(
+            "reader-not-found",
+            exit::READER,
+            format!("software card in {}: {e}", dir.display()),
+        )
+    })?;
+    eprintln!(
+        "inkan sim vpcd: the card in {} goes to vpcd at {host}:{port} (stop: kill or Ctrl-C)",
+        dir.display()
+    );
+    // Nothing sets this: the process runs until it is killed. The card's state is
+    // written atomically after each change, so a kill loses nothing.
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let mut retries = 0u64;
+    let mut log = |e: &VpcdEvent| match e {
+        VpcdEvent::Connected(peer) => {
+            retries = 0;
+            eprintln!("connected to vpcd at {peer}: pcscd sees the card");
+        }
+        VpcdEvent::Disconnected(why) => eprintln!("disconnected from vpcd: {why}"),
+        VpcdEvent::Retrying { error, delay } => {
+            // The first failure and then every 30th, not one line per attempt.
+            if retries.is_multiple_of(30) {
+                eprintln!(
+                    "waiting for vpcd ({error}); retrying every {} ms or less",
+                    delay.as_millis().max(100)
+                );
+            }
+            retries += 1;
+        }
+        VpcdEvent::Control(what) if *what == "power off" || *what == "reset" => {
+            eprintln!("{what}: verified PINs are forgotten");
+        }
+        VpcdEvent::Unknown(bytes) => {
+            eprintln!("ignored an unknown vpcd message of {} bytes", bytes.len());
+        }
+        _ => {}
+    };
+    serve(&mut card, &opts, &stop, &mut log)
+        .map_err(|e| CliError::new("vpcd-unreachable", exit::READER, e.to_string()))?;
+    Ok(Outcome {
+        json: json!({"dir": dir.display().to_string(), "stopped": true}),
+        text: "stopped".to_owned(),
+    })
 }
