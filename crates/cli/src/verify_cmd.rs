@@ -37,6 +37,11 @@ pub enum VerifyCmd {
     /// anyPolicy); the three flags set initial-explicit-policy,
     /// initial-policy-mapping-inhibit and initial-any-policy-inhibit.
     ///
+    /// Also checked: the trust anchor's own validity period at --at, basic constraints
+    /// and path length, key usage of the CAs, name constraints, unknown critical
+    /// extensions (rejected), at most 8 certificates and a work budget. Not checked:
+    /// host names and extended key usage (JPKI certificates carry none).
+    ///
     /// Exit 0: valid. Exit 10: not valid (the JSON error code says why). Exit 9: a
     /// file cannot be read. Exit 2: bad arguments.
     #[command(verbatim_doc_comment)]
