@@ -21,11 +21,18 @@ pub struct ReaderArgs {
     /// list`), or `sim:DIR` for the software card in DIR (see `inkan sim init`).
     #[arg(long, value_name = "READER")]
     pub reader: String,
-    /// How `--reader sim:DIR` is reached: `pasori:rc-s380` lays the software card on a
-    /// virtual Sony RC-S380 and drives it with the contactless driver (Port-100,
-    /// ISO/IEC 14443 Type B, ISO-DEP). Without it the card is called directly.
+    /// How `--reader sim:DIR` is reached: `ccid:MODEL` puts the software card in a
+    /// virtual CCID reader driven by inkan's CCID driver (host-side T=1 for the TPDU
+    /// models); MODEL is one of `scr3310-nttcom`, `scr331-di-nttcom`, `acr39u`,
+    /// `acr1252`, `rc-s300`. `pasori:rc-s380` lays it on a virtual Sony RC-S380 driven
+    /// by the contactless driver (Port-100, ISO/IEC 14443 Type B, ISO-DEP). Without it
+    /// the card is called directly. `--json` output then carries transport figures.
     #[arg(long, value_name = "VIA")]
     pub via: Option<String>,
+    /// With `--via`: inject seeded faults on the virtual reader, `SEED:RATE` (e.g.
+    /// `7:0.05`): corrupted or lost blocks, WTX, time extensions, stalls, removal.
+    #[arg(long, value_name = "SEED:RATE")]
+    pub faults: Option<String>,
     /// Name of an environment variable holding the PIN (for scripts). Without
     /// it the PIN is asked for on the terminal. PINs are never taken from the
     /// command line.
@@ -184,7 +191,7 @@ fn progress_to_stderr(card: &mut Card) {
 
 async fn connect(args: &ReaderArgs) -> Result<Card, CliError> {
     let spec = ReaderSpec::parse(&args.reader)?;
-    let t = reader::open_via(&spec, args.via.as_deref()).await?;
+    let t = reader::open_via(&spec, args.via.as_deref(), args.faults.as_deref()).await?;
     let mut card = MyNumberCard::connect(t).await?;
     progress_to_stderr(&mut card);
     Ok(card)
@@ -237,8 +244,11 @@ pub fn run(cmd: &CardCmd) -> Result<Outcome, CliError> {
         let mut card = connect(args).await?;
         let result = execute(&mut card, cmd, args, prepared).await;
         let off = card.power_off().await;
-        let out = result?;
+        let mut out = result?;
         off?;
+        if let (Some(fig), Some(obj)) = (card.transport().figures(), out.json.as_object_mut()) {
+            obj.insert("transport".into(), fig);
+        }
         Ok(out)
     })
 }

@@ -55,6 +55,56 @@ pub enum AnyTransport {
     Pasori(Box<inkan_pasori::PasoriTransport<inkan_sim::readers::rcs380::VirtualRcS380>>),
     /// A card in a PC/SC reader.
     Pcsc(PcscTransport),
+    /// The software card in a virtual CCID reader (`--via ccid:MODEL`).
+    Ccid(Box<inkan_ccid::CcidTransport<inkan_sim::readers::VirtualReader>>),
+}
+
+impl AnyTransport {
+    /// Transport figures for `--json`: APDUs, USB transfers, bytes on the wire and
+    /// simulated wire time, for the reader drivers (none for a direct software card).
+    pub fn figures(&self) -> Option<serde_json::Value> {
+        match self {
+            AnyTransport::Sim(_) | AnyTransport::Pcsc(_) => None,
+            AnyTransport::Ccid(t) => {
+                let f = t.figures();
+                let reader = t.pipe();
+                Some(serde_json::json!({
+                    "driver": "ccid",
+                    "reader": reader.model().name(),
+                    "apdus": f.apdus,
+                    "usb_transfers": f.usb_transfers,
+                    "usb_bytes_out": f.usb_bytes_out,
+                    "usb_bytes_in": f.usb_bytes_in,
+                    "wire_bytes": reader.wire_bytes(),
+                    "wire_time_us": reader.wire_us(),
+                    "simulated_time_us": reader.clock_us(),
+                    "t1_blocks_sent": f.t1_blocks_sent,
+                    "time_extensions": f.time_extensions,
+                    "stale_replies": f.stale_replies,
+                    "faults_injected": reader.fault_counts().total,
+                }))
+            }
+            AnyTransport::Pasori(t) => {
+                let f = t.figures();
+                let reader = t.pipe();
+                Some(serde_json::json!({
+                    "driver": "pasori",
+                    "reader": "rc-s380",
+                    "apdus": f.apdus,
+                    "usb_transfers": f.usb_transfers,
+                    "usb_bytes_out": f.usb_bytes_out,
+                    "usb_bytes_in": f.usb_bytes_in,
+                    "wire_bytes": reader.wire_bytes(),
+                    "wire_time_us": reader.wire_us(),
+                    "simulated_time_us": reader.clock_us(),
+                    "isodep_blocks_sent": f.blocks_sent,
+                    "retransmissions": f.retransmissions,
+                    "wtx": f.wtx,
+                    "faults_injected": reader.fault_counts().total,
+                }))
+            }
+        }
+    }
 }
 
 impl Transport for AnyTransport {
@@ -63,6 +113,7 @@ impl Transport for AnyTransport {
             AnyTransport::Sim(t) => t.transmit(command).await,
             AnyTransport::Pasori(t) => t.transmit(command).await,
             AnyTransport::Pcsc(t) => t.transmit(command).await,
+            AnyTransport::Ccid(t) => t.transmit(command).await,
         }
     }
 
@@ -71,6 +122,7 @@ impl Transport for AnyTransport {
             AnyTransport::Sim(t) => t.supports_extended(),
             AnyTransport::Pasori(t) => t.supports_extended(),
             AnyTransport::Pcsc(t) => t.supports_extended(),
+            AnyTransport::Ccid(t) => t.supports_extended(),
         }
     }
 
@@ -79,6 +131,7 @@ impl Transport for AnyTransport {
             AnyTransport::Sim(t) => t.power_off().await,
             AnyTransport::Pasori(t) => t.power_off().await,
             AnyTransport::Pcsc(t) => t.power_off().await,
+            AnyTransport::Ccid(t) => t.power_off().await,
         }
     }
 }
@@ -144,35 +197,75 @@ pub fn list() -> Result<Outcome, CliError> {
     })
 }
 
-/// Opens the reader `--reader` names, reached the way `--via` says: `pasori:rc-s380`
-/// puts the software card of `sim:DIR` on a virtual RC-S380.
-pub async fn open_via(spec: &ReaderSpec, via: Option<&str>) -> Result<AnyTransport, CliError> {
+/// Opens the reader `--reader` names, reached the way `--via` says:
+/// `ccid:MODEL` puts the software card of `sim:DIR` in a virtual CCID reader
+/// (`scr3310-nttcom`, `scr331-di-nttcom`, `acr39u`, `acr1252`, `rc-s300`) driven by
+/// the CCID driver; `pasori:rc-s380` puts it on a virtual RC-S380 driven by the
+/// Port-100 / ISO-DEP driver. `faults` (`SEED:RATE`) injects seeded faults on the
+/// virtual reader.
+pub async fn open_via(
+    spec: &ReaderSpec,
+    via: Option<&str>,
+    faults: Option<&str>,
+) -> Result<AnyTransport, CliError> {
+    let usage = |m: String| CliError::new("usage", exit::USAGE, m);
     let Some(via) = via else {
+        if faults.is_some() {
+            return Err(usage(
+                "--faults needs --via ccid:MODEL or --via pasori:rc-s380".to_owned(),
+            ));
+        }
         return open(spec);
     };
-    let usage = |m: String| CliError::new("usage", exit::USAGE, m);
-    if !via.eq_ignore_ascii_case("pasori:rc-s380") {
-        return Err(usage(format!("unknown --via '{via}': use pasori:rc-s380")));
-    }
+    let faults = match faults {
+        Some(f) => Some(
+            inkan_sim::readers::FaultConfig::parse(f)
+                .ok_or_else(|| usage(format!("--faults '{f}': expected SEED:RATE, e.g. 7:0.05")))?,
+        ),
+        None => None,
+    };
     #[allow(unreachable_patterns)]
     let dir = match spec {
         ReaderSpec::Sim(dir) => dir,
-        _ => {
-            return Err(usage(
-                "--via pasori:rc-s380 needs --reader sim:DIR".to_owned(),
-            ));
-        }
+        _ => return Err(usage(format!("--via {via} needs --reader sim:DIR"))),
     };
-    let card = inkan_sim::SoftCard::open(dir).map_err(|e| {
-        CliError::new(
-            "reader-not-found",
-            exit::READER,
-            format!("software card in {}: {e}", dir.display()),
-        )
-    })?;
-    let reader = inkan_sim::readers::rcs380::VirtualRcS380::new(card);
-    inkan_pasori::PasoriTransport::open(reader, inkan_pasori::PasoriOptions::default())
-        .await
-        .map(|t| AnyTransport::Pasori(Box::new(t)))
-        .map_err(|e| CliError::from(inkan_card::CardError::Transport(e.into())))
+    let open_card = || {
+        inkan_sim::SoftCard::open(dir).map_err(|e| {
+            CliError::new(
+                "reader-not-found",
+                exit::READER,
+                format!("software card in {}: {e}", dir.display()),
+            )
+        })
+    };
+    let transport_err =
+        |e: inkan_apdu::TransportError| CliError::from(inkan_card::CardError::Transport(e));
+    if via.eq_ignore_ascii_case("pasori:rc-s380") {
+        let mut reader = inkan_sim::readers::rcs380::VirtualRcS380::new(open_card()?);
+        if let Some(cfg) = faults {
+            reader = reader.with_faults(cfg);
+        }
+        return inkan_pasori::PasoriTransport::open(reader, inkan_pasori::PasoriOptions::default())
+            .await
+            .map(|t| AnyTransport::Pasori(Box::new(t)))
+            .map_err(|e| transport_err(e.into()));
+    }
+    if let Some(name) = via.strip_prefix("ccid:") {
+        let model = inkan_sim::readers::ReaderModel::from_name(name).ok_or_else(|| {
+            usage(format!(
+                "unknown CCID reader model '{name}': use scr3310-nttcom, scr331-di-nttcom, acr39u, acr1252 or rc-s300"
+            ))
+        })?;
+        let mut reader = inkan_sim::readers::VirtualReader::new(model, open_card()?);
+        if let Some(cfg) = faults {
+            reader = reader.with_faults(cfg);
+        }
+        return inkan_ccid::CcidTransport::open(reader, inkan_ccid::CcidOptions::default())
+            .await
+            .map(|t| AnyTransport::Ccid(Box::new(t)))
+            .map_err(|e| transport_err(e.into()));
+    }
+    Err(usage(format!(
+        "unknown --via '{via}': use ccid:MODEL (scr3310-nttcom, scr331-di-nttcom, acr39u, acr1252, rc-s300) or pasori:rc-s380"
+    )))
 }
