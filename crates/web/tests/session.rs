@@ -1,0 +1,105 @@
+//! The browser API's operations against the software card, natively: the same code runs
+//! behind WebUSB in the browser.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use inkan_card::LastTry;
+use inkan_sim::{InitOptions, SimTransport, SoftCard};
+use inkan_web::session::{ChangeablePin, Session};
+
+fn session() -> Session<SimTransport> {
+    let card = SoftCard::generate(&InitOptions::default()).unwrap();
+    pollster::block_on(Session::connect(SimTransport::new(card))).unwrap()
+}
+
+fn quiet() -> impl FnMut(&'static str) {
+    |_| {}
+}
+
+#[test]
+fn status_lists_token_certificates_and_counters() {
+    let mut s = session();
+    let st = pollster::block_on(s.status(&mut quiet())).unwrap();
+    assert_eq!(st.token.label, "JPKIAPICCTOKEN2");
+    assert_eq!(st.certificates.len(), 4);
+    let auth = st
+        .certificates
+        .iter()
+        .find(|c| c.slot == inkan_card::CertSlot::Auth)
+        .unwrap();
+    assert!(auth.summary.as_ref().unwrap().subject.contains("C=JP"));
+    let remaining: Vec<_> = st.pins.iter().map(|p| p.remaining).collect();
+    assert_eq!(remaining, vec![Some(5), Some(3), Some(3)]);
+}
+
+#[test]
+fn sign_document_makes_a_cms_with_progress() {
+    let mut s = session();
+    let mut steps = Vec::new();
+    let cms = pollster::block_on(s.sign_document(
+        "abc123",
+        b"hello",
+        false,
+        1_717_000_000,
+        LastTry::Refuse,
+        &mut |st| steps.push(st),
+    ))
+    .unwrap();
+    assert_eq!(cms.first(), Some(&0x30));
+    assert!(cms.windows(5).any(|w| w == b"hello"));
+    assert_eq!(
+        steps,
+        vec![
+            "verify-pin",
+            "read-certificate",
+            "prepare",
+            "card-signs",
+            "finish"
+        ]
+    );
+}
+
+#[test]
+fn wrong_pins_report_tries_and_the_last_try_needs_confirmation() {
+    let mut s = session();
+    let e = pollster::block_on(s.authenticate("9999", b"c", LastTry::Refuse, &mut quiet()))
+        .unwrap_err();
+    assert_eq!((e.code, e.retries_left), ("pin-wrong", Some(2)));
+    let e = pollster::block_on(s.authenticate("9999", b"c", LastTry::Refuse, &mut quiet()))
+        .unwrap_err();
+    assert_eq!((e.code, e.retries_left), ("pin-wrong", Some(1)));
+    let e = pollster::block_on(s.authenticate("1234", b"c", LastTry::Refuse, &mut quiet()))
+        .unwrap_err();
+    assert_eq!(e.code, "pin-last-try-needs-confirmation");
+    let login =
+        pollster::block_on(s.authenticate("1234", b"c", LastTry::Allow, &mut quiet())).unwrap();
+    assert_eq!(login.signature.len(), 256);
+    let e =
+        pollster::block_on(s.authenticate("12a4", b"c", LastTry::Allow, &mut quiet())).unwrap_err();
+    assert_eq!(e.code, "pin-format");
+}
+
+#[test]
+fn my_number_basic_info_photo_and_change_pin() {
+    let mut s = session();
+    let n = pollster::block_on(s.my_number("1234", LastTry::Refuse, &mut quiet())).unwrap();
+    assert_eq!(n.as_str(), "123456789018");
+    let info = pollster::block_on(s.basic_info("1234", LastTry::Refuse, &mut quiet())).unwrap();
+    assert_eq!(info.birth_date.as_str(), "19850615");
+    let photo = pollster::block_on(s.face_photo("1234", LastTry::Refuse, &mut quiet())).unwrap();
+    assert_eq!(
+        photo.pixels.len(),
+        (photo.width * photo.height * 4) as usize
+    );
+    let png = inkan_web::photo::encode_png(&photo);
+    assert_eq!(&png[1..4], b"PNG");
+    pollster::block_on(s.change_pin(
+        ChangeablePin::Auth,
+        "1234",
+        "4321",
+        LastTry::Refuse,
+        &mut quiet(),
+    ))
+    .unwrap();
+    pollster::block_on(s.forget_pins());
+    pollster::block_on(s.authenticate("4321", b"c", LastTry::Refuse, &mut quiet())).unwrap();
+}
