@@ -23,14 +23,75 @@ test-pcsc:
 test-native:
     cargo test --workspace
 
-# Creates a software My Number Card and shows what `inkan card` does with it.
-demo dir="target/demo-card":
-    cargo build -p inkan
-    rm -rf {{dir}}
-    ./target/debug/inkan sim init {{dir}}
-    ./target/debug/inkan card status --reader sim:{{dir}}
-    @echo
-    @echo "Try: INKAN_PIN=ABC123 ./target/debug/inkan card sign --reader sim:{{dir}} --pin-env INKAN_PIN --in README.md --out README.md.sig"
+# The browser demo: builds the signer (pkg/) and the simulator for the browser, makes
+# virtual cards, and serves www/ on 127.0.0.1 (WebUSB needs a secure context; localhost
+# counts). Pick "virtual card" on the page to use a virtual reader, or plug in a reader.
+demo port="8080": build-web build-sim-web
+    #!/usr/bin/env bash
+    set -euo pipefail
+    site=$(tools/web/stage-site.sh)
+    echo
+    echo "inkan demo: http://127.0.0.1:{{port}}/   (virtual card: http://127.0.0.1:{{port}}/?virtual)"
+    echo "Virtual card PINs: signature ABC123, user authentication 1234, card info 1234."
+    echo "Ctrl-C stops the server."
+    exec python3 -m http.server {{port}} --bind 127.0.0.1 --directory "$site"
+
+# The signer for the browser: inkan-web to wasm, wasm-bindgen (--target web) and wasm-opt
+# into pkg/ (the npm package; pkg/package.json is committed, the rest is built).
+build-web: (web-tools "build")
+    #!/usr/bin/env bash
+    set -euo pipefail
+    t="${CARGO_TARGET_DIR:-target}"
+    cargo build -p inkan-web --profile wasm-release --target wasm32-unknown-unknown
+    find pkg -mindepth 1 ! -name package.json -delete 2>/dev/null || true
+    wasm-bindgen --target web --remove-name-section --remove-producers-section \
+        --out-dir pkg --out-name inkan_web "$t/wasm32-unknown-unknown/wasm-release/inkan_web.wasm"
+    # Shrinking passes only: -Oz makes the module smaller but compresses worse here.
+    tools/web/node_modules/.bin/wasm-opt --enable-bulk-memory --enable-nontrapping-float-to-int \
+        --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+        --strip-debug --strip-producers --remove-unused-module-elements --vacuum \
+        --duplicate-function-elimination pkg/inkan_web_bg.wasm -o pkg/inkan_web_bg.wasm
+    cp crates/web/js/inkan.js crates/web/js/inkan.d.ts pkg/
+    echo "pkg/ built"
+
+# Gzipped size of the signer (wasm + JavaScript) against its 300 KB budget.
+size: build-web
+    #!/usr/bin/env bash
+    set -euo pipefail
+    gz() { gzip -9c "$1" | wc -c; }
+    w=$(gz pkg/inkan_web_bg.wasm); j=0
+    for f in pkg/inkan.js pkg/inkan_web.js pkg/snippets/*/*.js; do j=$((j + $(gz "$f"))); done
+    total=$((w + j))
+    printf 'wasm %7d B gz (%d B raw)\njs   %7d B gz\ntotal %6d B gz = %d KB (budget 300 KB)\n' \
+        "$w" "$(stat -c %s pkg/inkan_web_bg.wasm)" "$j" "$total" "$((total / 1024))"
+    [ "$total" -le $((300 * 1024)) ] || { echo "over budget"; exit 1; }
+
+# The simulator for the browser (crates/sim-web → target/www-sim/), used by www/fake-usb.js.
+build-sim-web: (web-tools "build")
+    #!/usr/bin/env bash
+    set -euo pipefail
+    t="${CARGO_TARGET_DIR:-target}"
+    cargo build -p inkan-sim-web --release --target wasm32-unknown-unknown
+    rm -rf "$t/www-sim"
+    wasm-bindgen --target web --out-dir "$t/www-sim" --out-name inkan_sim_web \
+        "$t/wasm32-unknown-unknown/release/inkan_sim_web.wasm"
+
+# wasm-bindgen-test suites of inkan-web in headless Chromium.
+test-wasm: (web-tools "test")
+    CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
+        cargo test -p inkan-web --target wasm32-unknown-unknown
+
+# Playwright end to end (headless Chromium, the real wasm, the fake navigator.usb over
+# the virtual readers). Screenshots go to target/e2e-screenshots/.
+e2e: (web-tools "test") build-web build-sim-web
+    #!/usr/bin/env bash
+    set -euo pipefail
+    site=$(tools/web/stage-site.sh)
+    node tests/e2e/run.mjs "$site"
+
+# Checks (as root: installs) the tools of the browser recipes.
+web-tools what="build":
+    tools/web/ensure-tools.sh {{what}}
 
 # Fuzzes every parser for `seconds` each (cargo-fuzz on the stable toolchain).
 fuzz seconds="60":

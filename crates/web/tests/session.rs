@@ -1,5 +1,6 @@
 //! The browser API's operations against the software card, natively: the same code runs
 //! behind WebUSB in the browser.
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use inkan_card::LastTry;
