@@ -5,8 +5,8 @@ fuzz_targets := "apdu_command apdu_response tlv card_files ccid_messages atr t1_
 
 default: test
 
-# Every test: formatting, lints, the whole workspace's native tests.
-test: test-pcsc lint test-native
+# Every test: formatting, lints, the whole workspace's native tests, the browser tests.
+test: test-pcsc lint test-native test-wasm e2e
 
 # cargo fmt and clippy with warnings as errors.
 lint:
