@@ -159,3 +159,10 @@ bench-crl sizes="100000 1000000":
             printf "%-8s | %6.2f s (%5.2f s), %6.1f MB | %6.2f s (%5.2f s), %6.1f MB | %5.1fx (cpu %5.1fx), %4.1fx | %4.0f ns, %5.2f ms\n",
                 n, iw, ic, im/1024, ow, oc, om/1024, ow/(iw>0?iw:0.01), oc/(ic>0?ic:0.01), om/im, lk, ro }'
     done
+
+# NIST PKITS path-validation tests (§4.1–4.16) through `inkan verify chain`, with a pass
+# count per section. Data: `dir`, else $INKAN_PKITS_DIR, else ../shared/vectors/pkits
+# (certs/, crls/); skipped with a message when absent. Not part of `test`.
+pkits dir="":
+    cargo build -q -p inkan
+    tests/pkits/run.py --inkan "${CARGO_TARGET_DIR:-target}/debug/inkan" {{dir}}

@@ -100,8 +100,10 @@ use crate::cert::{Cert, KeyUsageBits, first_inner_tlv, hex_string};
 use crate::error::Error;
 use crate::name::name_eq;
 use crate::oid;
+use crate::path::ValidationOptions;
 use crate::sig::Backend;
 use crate::time::UnixTime;
+use crate::trust::TrustAnchor;
 
 /// One revoked certificate of a CRL (RFC 5280 §5.1.2.6, §5.3).
 #[derive(Clone, Debug)]
@@ -590,14 +592,33 @@ fn usable_at(crl: &Crl, at: UnixTime, opts: &RevocationOptions<'_>) -> Result<()
     Ok(())
 }
 
-/// Verifies the CRL signature by the certificate's issuer or by a delegated CRL signer
-/// the issuer certified (RFC 5280 §6.3.3 (f)).
+/// Where a CRL issuer other than the checked certificate's issuer certificate is looked
+/// for (RFC 5280 §6.3.3 (f)): the pool of the checked path and its trust anchor.
+pub(crate) struct CrlIssuerContext<'p, 'o> {
+    /// The anchor of the checked path; the CRL issuer's path must end there too.
+    pub(crate) anchor: &'p TrustAnchor,
+    /// The certificates paths are built from.
+    pub(crate) pool: &'p [Cert],
+    /// The checked path's options (time, backend, limits, revocation).
+    pub(crate) opts: &'p ValidationOptions<'o>,
+    /// CRL issuer path levels left for the CRL issuer's own path.
+    pub(crate) nesting: u8,
+}
+
+/// Verifies the CRL signature by the certificate's issuer, by a delegated CRL signer the
+/// issuer certified, or — with `ctx` — by any certificate of the CRL issuer (same name as
+/// the CRL's issuer, cRLSign) whose own path to the same trust anchor validates (RFC 5280
+/// §6.3.3 (f)): a separate CRL signing key, the other key of a self-issued key rollover,
+/// an indirect CRL issuer. A CRL signed by `cert` itself (a CRL issuer's certificate
+/// covered by its own indirect CRL) needs no further path: `cert`'s is being validated.
 fn crl_signed_for(
     crl: &Crl,
+    cert: &Cert,
     issuer: &Cert,
     at: UnixTime,
     backend: Backend,
     set: &CrlSet,
+    ctx: Option<&CrlIssuerContext<'_, '_>>,
 ) -> Result<(), Unusable> {
     let crl_sign_ok = |c: &Cert| {
         c.key_usage()
@@ -632,6 +653,40 @@ fn crl_signed_for(
             return Ok(());
         }
     }
+    if let Some(ctx) = ctx {
+        let anchor = &ctx.anchor.cert;
+        if name_eq(anchor.subject(), &crl.issuer)
+            && crl_sign_ok(anchor)
+            && crl.verify_signature(backend, anchor.spki_der()).is_ok()
+        {
+            return Ok(());
+        }
+        let mut why = None;
+        for s in ctx.pool {
+            if s == issuer
+                || !name_eq(s.subject(), &crl.issuer)
+                || !crl_sign_ok(s)
+                || crl
+                    .aki
+                    .as_deref()
+                    .zip(s.subject_key_id())
+                    .is_some_and(|(a, k)| a != k)
+                || crl.verify_signature(backend, s.spki_der()).is_err()
+            {
+                continue;
+            }
+            if s == cert {
+                return Ok(());
+            }
+            match crate::path::verify_crl_issuer(s, ctx.anchor, ctx.pool, ctx.opts, ctx.nesting) {
+                Ok(_) => return Ok(()),
+                Err(_) => why = Some("the CRL issuer's certification path does not validate"),
+            }
+        }
+        if let Some(w) = why {
+            return Err(Unusable(w));
+        }
+    }
     Err(Unusable(
         "the CRL signature does not verify with the issuer's or a delegated signer's key",
     ))
@@ -640,10 +695,12 @@ fn crl_signed_for(
 /// Finds a usable delta CRL for `base` (RFC 5280 §5.2.4, §6.3.3 (c)).
 fn find_delta<'s>(
     base: &Crl,
+    cert: &Cert,
     issuer: &Cert,
     at: UnixTime,
     backend: Backend,
     opts: &RevocationOptions<'s>,
+    ctx: Option<&CrlIssuerContext<'_, '_>>,
 ) -> Option<&'s Crl> {
     let base_number = base.number.as_deref()?;
     opts.crls.crls.iter().filter(|d| d.is_delta()).find(|d| {
@@ -656,11 +713,12 @@ fn find_delta<'s>(
                 .as_deref()
                 .is_some_and(|n| uint_cmp(n, base_number) == core::cmp::Ordering::Greater)
             && usable_at(d, at, opts).is_ok()
-            && crl_signed_for(d, issuer, at, backend, opts.crls).is_ok()
+            && crl_signed_for(d, cert, issuer, at, backend, opts.crls, ctx).is_ok()
     })
 }
 
-/// RFC 5280 §6.3: the revocation status of `cert` (issued by `issuer`) at `at`.
+/// RFC 5280 §6.3: the revocation status of `cert` (issued by `issuer`) at `at`; `ctx`
+/// allows CRLs signed by other certificates of the CRL issuer (see [`crl_signed_for`]).
 pub(crate) fn check_certificate(
     cert: &Cert,
     issuer: &Cert,
@@ -668,6 +726,7 @@ pub(crate) fn check_certificate(
     at: UnixTime,
     backend: Backend,
     opts: &RevocationOptions<'_>,
+    ctx: Option<&CrlIssuerContext<'_, '_>>,
 ) -> Result<CertStatus, Error> {
     if opts.scope == RevocationScope::Leaf && depth > 0 {
         return Ok(CertStatus::NotChecked);
@@ -703,12 +762,12 @@ pub(crate) fn check_certificate(
                 why = u;
                 continue;
             }
-            if let Err(u) = crl_signed_for(crl, issuer, at, backend, opts.crls) {
+            if let Err(u) = crl_signed_for(crl, cert, issuer, at, backend, opts.crls, ctx) {
                 why = u;
                 continue;
             }
             let delta = if opts.use_delta_crls {
-                find_delta(crl, issuer, at, backend, opts)
+                find_delta(crl, cert, issuer, at, backend, opts, ctx)
             } else {
                 None
             };

@@ -96,6 +96,23 @@ pub fn verify_path(
     store: &TrustStore,
     opts: &ValidationOptions<'_>,
 ) -> Result<ValidatedPath, Error> {
+    verify_path_inner(leaf, intermediates, store, opts, CRL_ISSUER_NESTING)
+}
+
+/// How deep CRL issuer paths may nest: the path of a CRL issuer may itself need a CRL
+/// from another certificate of a CRL issuer (a self-issued key rollover above it).
+const CRL_ISSUER_NESTING: u8 = 3;
+
+/// [`verify_path`]; `crl_issuer_paths` > 0 allows CRLs signed by another certificate of
+/// the CRL issuer than the path's (RFC 5280 §6.3.3 (f)), whose own paths are validated
+/// with one level less (0: only the issuer certificate and delegated signers).
+fn verify_path_inner(
+    leaf: &Cert,
+    intermediates: &[Cert],
+    store: &TrustStore,
+    opts: &ValidationOptions<'_>,
+    crl_issuer_paths: u8,
+) -> Result<ValidatedPath, Error> {
     let mut b = Builder {
         store,
         inter: intermediates,
@@ -103,6 +120,7 @@ pub fn verify_path(
         budget: opts.budget,
         first_error: None,
         bad_signature: false,
+        crl_issuer_paths,
     };
     let mut chain = alloc::vec![leaf];
     if let Some(p) = b.build(&mut chain)? {
@@ -128,6 +146,32 @@ struct Builder<'a, 'o> {
     budget: u32,
     first_error: Option<Error>,
     bad_signature: bool,
+    crl_issuer_paths: u8,
+}
+
+/// RFC 5280 §6.3.3 (f): validates a certification path for `signer`, the certificate of a
+/// CRL issuer other than the checked certificate's issuer certificate (a separate CRL
+/// signing key, the other key of a self-issued rollover, an indirect CRL issuer), to the
+/// same trust anchor as the checked path, through the same certificate pool. The signer must
+/// allow cRLSign when it has keyUsage; its path gets the same revocation checks, with
+/// `nesting` levels of CRL issuer paths left.
+pub(crate) fn verify_crl_issuer(
+    signer: &Cert,
+    anchor: &TrustAnchor,
+    pool: &[Cert],
+    opts: &ValidationOptions<'_>,
+    nesting: u8,
+) -> Result<ValidatedPath, Error> {
+    let store = TrustStore::with_anchor(anchor.clone());
+    let mut sub = ValidationOptions::new(opts.at);
+    sub.backend = opts.backend;
+    sub.leaf_key_usage = KeyUsageBits::CRL_SIGN;
+    sub.check_anchor_validity = opts.check_anchor_validity;
+    sub.max_path_len = opts.max_path_len;
+    sub.budget = opts.budget;
+    sub.max_policy_nodes = opts.max_policy_nodes;
+    sub.revocation = opts.revocation.clone();
+    verify_path_inner(signer, pool, &store, &sub, nesting)
 }
 
 /// `cand` may have issued `child`: names chain (§6.1.3 (a)(4)) and key identifiers
@@ -175,7 +219,11 @@ impl<'a> Builder<'a, '_> {
                 self.bad_signature = true;
                 continue;
             }
-            match validate(chain, anchor, self.opts) {
+            let pool = self
+                .crl_issuer_paths
+                .checked_sub(1)
+                .map(|n| (self.inter, n));
+            match validate(chain, anchor, self.opts, pool) {
                 Ok(p) => return Ok(Some(p)),
                 Err(e @ Error::BudgetExceeded { .. }) => return Err(e),
                 Err(e) => self.record(e),
@@ -242,6 +290,7 @@ fn validate(
     chain: &[&Cert],
     anchor: &TrustAnchor,
     opts: &ValidationOptions<'_>,
+    crl_issuer_pool: Option<(&[Cert], u8)>,
 ) -> Result<ValidatedPath, Error> {
     let n = chain.len();
     let at = opts.at;
@@ -406,7 +455,23 @@ fn validate(
     for (depth, cert) in chain.iter().enumerate() {
         let issuer = chain.get(depth + 1).map_or(&anchor.cert, |c| *c);
         let status = match &opts.revocation {
-            Some(r) => crate::crl::check_certificate(cert, issuer, depth, at, opts.backend, r)?,
+            Some(r) => {
+                let ctx = crl_issuer_pool.map(|(pool, nesting)| crate::crl::CrlIssuerContext {
+                    anchor,
+                    pool,
+                    opts,
+                    nesting,
+                });
+                crate::crl::check_certificate(
+                    cert,
+                    issuer,
+                    depth,
+                    at,
+                    opts.backend,
+                    r,
+                    ctx.as_ref(),
+                )?
+            }
             None => CertStatus::NotChecked,
         };
         revocation.push(status);

@@ -91,6 +91,13 @@ impl TrustStore {
         Ok(self.insert(cert, AnchorSource::Pinned(pin)))
     }
 
+    /// A store of one anchor (the anchor a CRL issuer's path must end at, RFC 5280 §6.3.3 (f)).
+    pub(crate) fn with_anchor(anchor: TrustAnchor) -> Self {
+        Self {
+            anchors: alloc::vec![anchor],
+        }
+    }
+
     /// Adds any certificate as a trust anchor: the operator's explicit decision (a test
     /// hierarchy, the 2019 generation, a private PKI).
     pub fn add_explicit(&mut self, der: &[u8]) -> Result<AnchorSource, Error> {

@@ -376,3 +376,120 @@ fn large_crl_lookup() {
     assert_eq!(code(check(&l, &[crl.clone()], |_| {})), "revoked");
     check(&leaf_with_dp(), &[crl], |_| {}).unwrap();
 }
+
+/// Revocation checking of the leaf only, with the given intermediates and CRLs.
+fn check_with(inters: &[CertSpec], leaf: &CertSpec, crls: &[Vec<u8>]) -> Result<(), Error> {
+    let mut set = CrlSet::new();
+    for c in crls {
+        set.add_der(c).unwrap();
+    }
+    let mut r = RevocationOptions::new(&set);
+    r.scope = RevocationScope::Leaf;
+    let mut o = ValidationOptions::new(t(AT));
+    o.revocation = Some(r);
+    let inters: Vec<_> = inters.iter().map(CertSpec::cert).collect();
+    verify_path(&leaf.cert(), &inters, &store_with(&root()), &o).map(|_| ())
+}
+
+/// RFC 5280 §6.3.3 (f): the CA signs CRLs with a second key, certified by the root under the
+/// CA's name with cRLSign only; that certificate's path to the same anchor is validated,
+/// including its own revocation.
+#[test]
+fn crl_signed_by_a_separate_key_of_the_issuer() {
+    let crl_signer = || CertSpec::new(INTER, ROOT, 3, 0).ext(key_usage(&[6]));
+    let root_crl = CrlSpec::new(ROOT, 0).der();
+    let crl = || CrlSpec::new(INTER, 3);
+    // Without the CRL signing certificate, the CRL cannot be verified.
+    assert_eq!(
+        code(check_with(
+            &[inter()],
+            &leaf(),
+            &[crl().der(), root_crl.clone()]
+        )),
+        "revocation-unknown"
+    );
+    check_with(
+        &[inter(), crl_signer()],
+        &leaf(),
+        &[crl().der(), root_crl.clone()],
+    )
+    .unwrap();
+    let revoking = crl().entry(revoked(4242, "2025-05-01T00:00:00Z", None));
+    assert_eq!(
+        code(check_with(
+            &[inter(), crl_signer()],
+            &leaf().serial(4242),
+            &[revoking.der(), root_crl]
+        )),
+        "revoked"
+    );
+    // The CRL signing certificate is itself revoked: its CRLs are not used.
+    let root_crl = CrlSpec::new(ROOT, 0)
+        .entry(revoked(1021, "2025-05-01T00:00:00Z", None))
+        .der();
+    assert_eq!(
+        code(check_with(
+            &[inter(), crl_signer()],
+            &leaf(),
+            &[crl().der(), root_crl]
+        )),
+        "revocation-unknown"
+    );
+}
+
+/// The other certificate of the CRL issuer must allow cRLSign and chain to the same anchor.
+#[test]
+fn crl_signing_certificate_needs_crl_sign_and_the_same_anchor() {
+    const OTHER_ROOT: &str = "OU=Other Root,O=JPKI-TEST,C=JP";
+    let root_crl = CrlSpec::new(ROOT, 0).der();
+    let other_root_crl = CrlSpec::new(OTHER_ROOT, 4).der();
+    let crl = CrlSpec::new(INTER, 3).der();
+    let cert_sign_only = CertSpec::new(INTER, ROOT, 3, 0).ext(key_usage(&[5]));
+    assert_eq!(
+        code(check_with(
+            &[inter(), cert_sign_only],
+            &leaf(),
+            &[crl.clone(), root_crl.clone()]
+        )),
+        "revocation-unknown"
+    );
+    let other_root = CertSpec::ca(OTHER_ROOT, OTHER_ROOT, 4, 4);
+    let foreign = CertSpec::new(INTER, OTHER_ROOT, 3, 4).ext(key_usage(&[6]));
+    assert_eq!(
+        code(check_with(
+            &[inter(), other_root, foreign],
+            &leaf(),
+            &[crl, root_crl, other_root_crl]
+        )),
+        "revocation-unknown"
+    );
+}
+
+/// An indirect CRL issuer whose own certificate is covered by the CRL it signs (its path is
+/// the one being validated, so no further path is needed for it).
+#[test]
+fn indirect_crl_issuer_covered_by_its_own_crl() {
+    const SIGNER: &str = "OU=Indirect CRL Issuer,O=JPKI-TEST,C=JP";
+    let dp = || {
+        ext(
+            "2.5.29.31",
+            false,
+            seq(&[seq(&[
+                tlv(0xa0, &tlv(0xa0, &gn_dir(DP))),
+                tlv(0xa2, &gn_dir(SIGNER)),
+            ])]),
+        )
+    };
+    let signer = CertSpec::new(SIGNER, INTER, 4, 1)
+        .ext(key_usage(&[6]))
+        .ext(dp());
+    let mut crl = CrlSpec::new(SIGNER, 4);
+    crl.exts.push(idp(Some(DP), false, false, None, true));
+    let l = leaf().ext(dp());
+    check_with(&[inter(), signer], &l, &[crl.der()]).unwrap();
+    // Not usable without the issuer's certificate in the pool.
+    assert_eq!(
+        code(check_with(&[inter()], &l, &[crl.der()])),
+        "revocation-unknown"
+    );
+}
