@@ -160,24 +160,10 @@ fn load_cas(paths: &[PathBuf]) -> Result<Vec<Cert>, CliError> {
     Ok(out)
 }
 
-/// Parses, verifies with the first CA that checks out, and indexes.
+/// Parses, verifies with the first CA that checks out, and indexes (hashing the signed
+/// bytes concurrently with the entry walk).
 fn verify_with_any(der: &[u8], cas: &[Cert]) -> Result<CrlIndex, CrlIndexError> {
-    let mut raw = RawCrl::parse(der)?;
-    let mut last = CrlIndexError::IssuerMismatch {
-        detail: "no CA given",
-    };
-    for ca in cas {
-        match raw.verify_signed_by(ca, Backend::default()) {
-            Ok(()) => return raw.index(),
-            Err(e) => {
-                // Prefer reporting a signature failure over a name mismatch.
-                if !matches!(last, CrlIndexError::Signature(_)) {
-                    last = e;
-                }
-            }
-        }
-    }
-    Err(last)
+    RawCrl::parse(der)?.verify_and_index(cas, Backend::default())
 }
 
 /// Loads CRL files, verifies them and merges deltas into their bases.

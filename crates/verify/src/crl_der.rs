@@ -17,6 +17,7 @@ pub(crate) struct Tlv<'a> {
 
 impl<'a> Tlv<'a> {
     /// A reader over the content of this (constructed) TLV.
+    #[inline]
     pub fn reader(&self) -> Reader<'a> {
         Reader {
             data: self.content,
@@ -26,6 +27,7 @@ impl<'a> Tlv<'a> {
     }
 
     /// Offset one past the last byte.
+    #[inline]
     pub fn end(&self) -> usize {
         self.content_offset.saturating_add(self.content.len())
     }
@@ -39,12 +41,14 @@ pub(crate) struct Reader<'a> {
     base: usize,
 }
 
+#[cold]
 pub(crate) fn der_err(offset: usize, what: &'static str) -> CrlIndexError {
     CrlIndexError::Der { offset, what }
 }
 
 impl<'a> Reader<'a> {
     /// A reader over the whole input.
+    #[inline]
     pub fn new(data: &'a [u8]) -> Self {
         Self {
             data,
@@ -54,21 +58,25 @@ impl<'a> Reader<'a> {
     }
 
     /// Absolute offset of the next byte.
+    #[inline]
     pub fn offset(&self) -> usize {
         self.base.saturating_add(self.pos)
     }
 
     /// No bytes left.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.pos >= self.data.len()
     }
 
     /// The tag of the next TLV, if any.
+    #[inline]
     pub fn peek_tag(&self) -> Option<u8> {
         self.data.get(self.pos).copied()
     }
 
     /// Reads one TLV (X.690 §8.1, §10.1: definite, minimal length).
+    #[inline]
     pub fn read(&mut self) -> Result<Tlv<'a>, CrlIndexError> {
         let offset = self.offset();
         let tag = *self
@@ -122,6 +130,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads one TLV that must carry `tag`.
+    #[inline]
     pub fn expect(&mut self, tag: u8, what: &'static str) -> Result<Tlv<'a>, CrlIndexError> {
         let off = self.offset();
         if self.peek_tag() != Some(tag) {
@@ -131,6 +140,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Fails unless every byte was read.
+    #[inline]
     pub fn finish(&self, what: &'static str) -> Result<(), CrlIndexError> {
         if self.is_empty() {
             Ok(())
@@ -141,6 +151,7 @@ impl<'a> Reader<'a> {
 }
 
 /// Checks a DER INTEGER's content is minimal (X.690 §8.3.2) and returns it.
+#[inline]
 pub(crate) fn integer<'a>(t: &Tlv<'a>) -> Result<&'a [u8], CrlIndexError> {
     match t.content {
         [] => Err(der_err(t.offset, "empty INTEGER")),
@@ -151,6 +162,7 @@ pub(crate) fn integer<'a>(t: &Tlv<'a>) -> Result<&'a [u8], CrlIndexError> {
 }
 
 /// A non-negative INTEGER as unsigned big-endian magnitude without leading zeros.
+#[inline]
 pub(crate) fn unsigned<'a>(t: &Tlv<'a>) -> Result<&'a [u8], CrlIndexError> {
     let c = integer(t)?;
     if c.first().is_some_and(|&b| b >= 0x80) {
@@ -160,6 +172,7 @@ pub(crate) fn unsigned<'a>(t: &Tlv<'a>) -> Result<&'a [u8], CrlIndexError> {
     Ok(c.get(skip..).unwrap_or(&[]))
 }
 
+#[inline]
 fn digits(b: &[u8], off: usize) -> Result<u32, CrlIndexError> {
     let mut v = 0u32;
     for &c in b {
@@ -172,6 +185,7 @@ fn digits(b: &[u8], off: usize) -> Result<u32, CrlIndexError> {
 }
 
 /// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
+#[inline]
 fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
@@ -182,6 +196,7 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+#[inline]
 fn days_in_month(y: u32, m: u32) -> u32 {
     match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -194,6 +209,7 @@ fn days_in_month(y: u32, m: u32) -> u32 {
 /// Time ::= UTCTime | GeneralizedTime (RFC 5280 §4.1.2.5.1, §4.1.2.5.2: `YYMMDDHHMMSSZ`
 /// or `YYYYMMDDHHMMSSZ`, UTC, no fractions), as seconds since 1970. Years before 1970
 /// are rejected.
+#[inline]
 pub(crate) fn time(t: &Tlv<'_>) -> Result<u64, CrlIndexError> {
     let off = t.offset;
     let (year, rest) = match (t.tag, t.content) {

@@ -533,6 +533,24 @@ impl<'a> RawCrl<'a> {
     /// present (§5.2.1), the CA may sign CRLs (cRLSign, §4.2.1.3), and the signature over
     /// the raw TBS bytes verifies with its key (§5.1.1.3).
     pub fn verify_signed_by(&mut self, ca: &Cert, backend: Backend) -> Result<(), CrlIndexError> {
+        self.check_issuer(ca)?;
+        crate::sig::verify_with_spki(
+            backend,
+            ca.spki_der(),
+            &self.sig_alg,
+            None,
+            self.tbs,
+            self.signature,
+            "CRL",
+        )
+        .map_err(CrlIndexError::Signature)?;
+        self.info.signer_spki_sha256 = sha256(ca.spki_der());
+        Ok(())
+    }
+
+    /// The issuer checks of [`verify_signed_by`](Self::verify_signed_by), without the
+    /// signature.
+    fn check_issuer(&self, ca: &Cert) -> Result<(), CrlIndexError> {
         let issuer = self.info.issuer().ok_or(CrlIndexError::IssuerMismatch {
             detail: "issuer name undecodable",
         })?;
@@ -556,18 +574,71 @@ impl<'a> RawCrl<'a> {
                 detail: "the CA certificate lacks cRLSign",
             });
         }
-        crate::sig::verify_with_spki(
-            backend,
-            ca.spki_der(),
-            &self.sig_alg,
-            None,
-            self.tbs,
-            self.signature,
-            "CRL",
-        )
-        .map_err(CrlIndexError::Signature)?;
-        self.info.signer_spki_sha256 = sha256(ca.spki_der());
         Ok(())
+    }
+
+    /// [`verify_signed_by`](Self::verify_signed_by) with each of `cas` in turn until one
+    /// checks out, then [`index`](Self::index): the same checks and the same result, but
+    /// the TBS bytes are hashed once, on a second thread while this one walks the entries
+    /// (`std` builds; elsewhere, or if no thread can be started, one after the other).
+    ///
+    /// When no CA checks out, the error is the last signature failure if there was one,
+    /// else the last issuer mismatch; entry errors are reported only for a CRL whose
+    /// signature verified.
+    pub fn verify_and_index(
+        &mut self,
+        cas: &[Cert],
+        backend: Backend,
+    ) -> Result<CrlIndex, CrlIndexError> {
+        let mut last = CrlIndexError::IssuerMismatch {
+            detail: "no CA given",
+        };
+        let mut candidates = false;
+        for ca in cas {
+            match self.check_issuer(ca) {
+                Ok(()) => candidates = true,
+                Err(e) => last = e,
+            }
+        }
+        if !candidates {
+            return Err(last);
+        }
+        let hash = crate::sig::rsa_hash_for(&self.sig_alg, None);
+        let tbs = self.tbs;
+        let (digest, index) = join2(
+            || {
+                hash.as_ref()
+                    .ok()
+                    .map(|&h| Prehashed::compute(backend, h, tbs))
+            },
+            || self.index_unsealed(),
+        );
+        for ca in cas {
+            if let Err(e) = self.check_issuer(ca) {
+                if !matches!(last, CrlIndexError::Signature(_)) {
+                    last = e;
+                }
+                continue;
+            }
+            let checked = match (&hash, &digest) {
+                (Err(e), _) => Err(e.clone()),
+                (Ok(_), Some(d)) => d.verify(ca.spki_der(), self.signature),
+                (Ok(h), None) => {
+                    Prehashed::compute(backend, *h, tbs).verify(ca.spki_der(), self.signature)
+                }
+            };
+            match checked {
+                Ok(()) => {
+                    let mut index = index?;
+                    let spki = sha256(ca.spki_der());
+                    self.info.signer_spki_sha256 = spki;
+                    index.set_signer(spki);
+                    return Ok(index.sealed());
+                }
+                Err(e) => last = CrlIndexError::Signature(e),
+            }
+        }
+        Err(last)
     }
 
     /// Walks revokedCertificates once and builds the index.
@@ -578,8 +649,17 @@ impl<'a> RawCrl<'a> {
     /// certificateIssuer (§5.3.3) and unknown critical entry extensions make the CRL
     /// unusable (§5.3).
     pub fn index(&self) -> Result<CrlIndex, CrlIndexError> {
-        let mut b = Builder::new(self.limits.max_serial_len);
+        self.index_unsealed().map(CrlIndex::sealed)
+    }
+
+    /// [`index`](Self::index) without the checksum, which the caller fills in.
+    fn index_unsealed(&self) -> Result<CrlIndex, CrlIndexError> {
+        let mut c = Collector::Fast(FastBuilder::new());
         if let Some((off, content)) = self.revoked {
+            // The smallest entry is 20 bytes (SEQUENCE, one-byte INTEGER, UTCTime): an
+            // upper bound on the count, reserved up front (untouched pages cost nothing).
+            let bound = (content.len() / 20).min(self.limits.max_entries);
+            c.reserve(bound);
             // Offsets relative to the CRL: re-base by wrapping in a Tlv.
             let wrap = Tlv {
                 tag: TAG_SEQ,
@@ -590,7 +670,7 @@ impl<'a> RawCrl<'a> {
             let mut r = wrap.reader();
             // Bounded: every iteration consumes at least two bytes of `content`.
             while !r.is_empty() {
-                if b.len() >= self.limits.max_entries {
+                if c.len() >= self.limits.max_entries {
                     return Err(CrlIndexError::TooLarge {
                         what: "revoked entries",
                         limit: self.limits.max_entries as u64,
@@ -598,10 +678,16 @@ impl<'a> RawCrl<'a> {
                 }
                 let entry = r.expect(TAG_SEQ, "revoked entry is not a SEQUENCE")?;
                 let (serial, secs, reason) = self.entry(&entry)?;
-                b.push(serial, secs, reason)?;
+                c.push(
+                    serial.content,
+                    serial.offset,
+                    secs,
+                    reason,
+                    self.limits.max_serial_len,
+                )?;
             }
         }
-        b.finish(&self.info)
+        c.finish(&self.info)
     }
 
     fn entry<'e>(&self, entry: &Tlv<'e>) -> Result<(Tlv<'e>, u64, u8), CrlIndexError> {
@@ -685,6 +771,97 @@ impl<'a> RawCrl<'a> {
     }
 }
 
+/// The digest of the TBS bytes, made by the backend that will check the signature.
+enum Prehashed {
+    RustCrypto(crate::sig::HashAlg, Vec<u8>),
+    #[cfg(feature = "aws-lc")]
+    AwsLc(crate::sig::HashAlg, aws_lc_rs::digest::Digest),
+}
+
+impl Prehashed {
+    fn compute(backend: Backend, hash: crate::sig::HashAlg, data: &[u8]) -> Self {
+        match backend {
+            Backend::RustCrypto => Self::RustCrypto(hash, hash.digest(data)),
+            #[cfg(feature = "aws-lc")]
+            Backend::AwsLc => {
+                use aws_lc_rs::digest;
+                let alg = match hash {
+                    crate::sig::HashAlg::Sha256 => &digest::SHA256,
+                    crate::sig::HashAlg::Sha384 => &digest::SHA384,
+                    crate::sig::HashAlg::Sha512 => &digest::SHA512,
+                };
+                Self::AwsLc(hash, digest::digest(alg, data))
+            }
+        }
+    }
+
+    /// RSASSA-PKCS1-v1_5 (RFC 8017 §8.2.2) over the digest, with the key in `spki_der`;
+    /// the same errors as [`crate::sig::verify_with_spki`].
+    fn verify(&self, spki_der: &[u8], signature: &[u8]) -> Result<(), crate::Error> {
+        let key = crate::sig::rsa_key_from_spki(spki_der)?;
+        let bad = || crate::Error::BadSignature { what: "CRL" };
+        match self {
+            Self::RustCrypto(hash, d) => {
+                use crate::sig::HashAlg;
+                use rsa::pkcs1::DecodeRsaPublicKey;
+                let key = rsa::PublicKey::from_pkcs1_der(&key)
+                    .map_err(|e| crate::Error::malformed("RSA public key", e))?;
+                let r = match hash {
+                    HashAlg::Sha256 => {
+                        key.pkcs1v15_verify_prehash::<rsa::sha2::Sha256>(d, signature)
+                    }
+                    HashAlg::Sha384 => {
+                        key.pkcs1v15_verify_prehash::<rsa::sha2::Sha384>(d, signature)
+                    }
+                    HashAlg::Sha512 => {
+                        key.pkcs1v15_verify_prehash::<rsa::sha2::Sha512>(d, signature)
+                    }
+                };
+                r.map_err(|_| bad())
+            }
+            #[cfg(feature = "aws-lc")]
+            Self::AwsLc(hash, d) => {
+                use aws_lc_rs::signature;
+                let alg = match hash {
+                    crate::sig::HashAlg::Sha256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+                    crate::sig::HashAlg::Sha384 => &signature::RSA_PKCS1_2048_8192_SHA384,
+                    crate::sig::HashAlg::Sha512 => &signature::RSA_PKCS1_2048_8192_SHA512,
+                };
+                signature::UnparsedPublicKey::new(alg, &key)
+                    .verify_digest(d, signature)
+                    .map_err(|_| bad())
+            }
+        }
+    }
+}
+
+/// Runs `a` on a second thread while `b` runs on this one (`std` builds); one after the
+/// other where no thread can be started (no `std`, wasm32 without threads, or an OS
+/// refusal).
+fn join2<A: Send, B>(a: impl Fn() -> A + Sync, b: impl FnOnce() -> B) -> (A, B) {
+    #[cfg(feature = "std")]
+    {
+        let a = &a;
+        std::thread::scope(|s| {
+            match std::thread::Builder::new()
+                .name(String::from("crl-digest"))
+                .spawn_scoped(s, a)
+            {
+                Ok(h) => {
+                    let rb = b();
+                    let ra = h.join().unwrap_or_else(|_| a());
+                    (ra, rb)
+                }
+                Err(_) => (a(), b()),
+            }
+        })
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        (a(), b())
+    }
+}
+
 const NO_REASON: u8 = 0xff;
 const MAGIC: &[u8; 8] = b"INKANCRL";
 /// The persisted format version written by this build.
@@ -728,8 +905,13 @@ impl Builder {
         self.packed.len()
     }
 
-    fn push(&mut self, serial: Tlv<'_>, secs: u64, reason: u8) -> Result<(), CrlIndexError> {
-        let v = serial.content;
+    fn push(
+        &mut self,
+        v: &[u8],
+        offset: usize,
+        secs: u64,
+        reason: u8,
+    ) -> Result<(), CrlIndexError> {
         if v.len() > self.max_len {
             return Err(CrlIndexError::TooLarge {
                 what: "serial number length",
@@ -745,7 +927,7 @@ impl Builder {
             sign_extend(v, slot);
         }
         if secs >= 1 << 56 {
-            return Err(der_err(serial.offset, "revocationDate out of range"));
+            return Err(der_err(offset, "revocationDate out of range"));
         }
         self.packed.push(secs << 8 | u64::from(reason));
         Ok(())
@@ -783,7 +965,7 @@ impl Builder {
             .chunks_exact(w)
             .zip(self.keys.chunks_exact(w).skip(1))
             .all(|(a, b)| a < b);
-        let order: Option<Vec<u32>> = if sorted {
+        let order: Option<Vec<(u64, u32)>> = if sorted {
             None
         } else {
             if n > u32::MAX as usize {
@@ -792,29 +974,49 @@ impl Builder {
                     limit: u64::from(u32::MAX),
                 });
             }
-            let prefix = |i: usize| -> u64 {
+            // Sort on the first eight bytes that differ between keys, ties broken by the
+            // whole key.
+            let keys = &self.keys;
+            let first = keys.get(..w).unwrap_or(&[]);
+            let common = keys
+                .chunks_exact(w)
+                .try_fold(w, |l, k| {
+                    let d = first
+                        .iter()
+                        .zip(k)
+                        .take(l)
+                        .position(|(a, b)| a != b)
+                        .unwrap_or(l);
+                    if d == 0 { Err(0) } else { Ok(d) }
+                })
+                .unwrap_or_else(|e| e)
+                .min(w.saturating_sub(1));
+            let window = |i: usize| -> u64 {
                 let mut p = [0u8; 8];
-                let k = self.keys.get(i * w..i * w + w).unwrap_or(&[]);
+                let k = keys.get(i * w + common..i * w + w).unwrap_or(&[]);
                 let m = k.len().min(8);
                 if let (Some(d), Some(s)) = (p.get_mut(..m), k.get(..m)) {
                     d.copy_from_slice(s);
                 }
                 u64::from_be_bytes(p)
             };
-            let mut pairs: Vec<(u64, u32)> = (0..n).map(|i| (prefix(i), i as u32)).collect();
-            let keys = &self.keys;
-            pairs.sort_unstable_by(|a, b| {
-                a.0.cmp(&b.0).then_with(|| {
-                    if w <= 8 {
-                        core::cmp::Ordering::Equal
-                    } else {
-                        let ka = keys.get(a.1 as usize * w..(a.1 as usize + 1) * w);
-                        let kb = keys.get(b.1 as usize * w..(b.1 as usize + 1) * w);
-                        ka.cmp(&kb)
-                    }
-                })
-            });
-            Some(pairs.into_iter().map(|p| p.1).collect())
+            let exact = w - common <= 8;
+            let pairs: Vec<(u64, u32)> = (0..n).map(|i| (window(i), i as u32)).collect();
+            Some(bucket_sort(
+                pairs,
+                |p| p.0,
+                |a, b| {
+                    a.0.cmp(&b.0).then_with(|| {
+                        if exact {
+                            core::cmp::Ordering::Equal
+                        } else {
+                            let ka = keys.get(a.1 as usize * w..(a.1 as usize + 1) * w);
+                            let kb = keys.get(b.1 as usize * w..(b.1 as usize + 1) * w);
+                            ka.cmp(&kb)
+                        }
+                    })
+                },
+            ))
         };
         let meta = encode_meta(info);
         let mut buf = Vec::with_capacity(
@@ -827,7 +1029,7 @@ impl Builder {
         match &order {
             None => buf.extend_from_slice(&self.keys),
             Some(o) => {
-                for &i in o {
+                for &(_, i) in o {
                     let i = i as usize;
                     buf.extend_from_slice(self.keys.get(i * w..i * w + w).unwrap_or(&[]));
                 }
@@ -841,16 +1043,411 @@ impl Builder {
                 }
             }
             Some(o) => {
-                for &i in o {
+                for &(_, i) in o {
                     let p = self.packed.get(i as usize).copied().unwrap_or(0);
                     buf.extend_from_slice(&p.to_le_bytes());
                 }
             }
         }
-        let index = CrlIndex::seal(buf, info.clone(), w, n, meta.len())?;
+        let index = CrlIndex::unsealed(buf, info.clone(), w, n, meta.len());
         index.check_unique()?;
         Ok(index)
     }
+}
+
+/// Collects the entries of one CRL: [`FastBuilder`] while every serial is a
+/// non-negative number of at most 64 bits (the usual case), [`Builder`] from the first
+/// serial that is not.
+enum Collector {
+    Fast(FastBuilder),
+    General(Builder),
+}
+
+impl Collector {
+    fn reserve(&mut self, n: usize) {
+        match self {
+            Self::Fast(f) => f.recs.reserve(n),
+            Self::General(b) => b.packed.reserve(n),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Self::Fast(f) => f.recs.len(),
+            Self::General(b) => b.len(),
+        }
+    }
+
+    #[inline]
+    fn push(
+        &mut self,
+        serial: &[u8],
+        offset: usize,
+        secs: u64,
+        reason: u8,
+        max_serial_len: usize,
+    ) -> Result<(), CrlIndexError> {
+        if let Self::Fast(f) = self {
+            if f.push(serial, offset, secs, reason)? {
+                return Ok(());
+            }
+            let mut b = Builder::new(max_serial_len);
+            b.packed.reserve(f.recs.capacity());
+            let mut tmp = [0u8; 9];
+            for &(v, packed) in &f.recs {
+                let content = minimal_content(v, &mut tmp);
+                b.push(content, offset, packed >> 8, (packed & 0xff) as u8)?;
+            }
+            *self = Self::General(b);
+        }
+        match self {
+            Self::General(b) => b.push(serial, offset, secs, reason),
+            Self::Fast(_) => Ok(()),
+        }
+    }
+
+    fn finish(self, info: &CrlInfo) -> Result<CrlIndex, CrlIndexError> {
+        match self {
+            Self::Fast(f) => f.finish(info),
+            Self::General(b) => b.finish(info),
+        }
+    }
+}
+
+/// The minimal two's-complement INTEGER content of a non-negative `v`, in `tmp`.
+fn minimal_content(v: u64, tmp: &mut [u8; 9]) -> &[u8] {
+    if let Some(t) = tmp.get_mut(1..) {
+        t.copy_from_slice(&v.to_be_bytes());
+    }
+    // Keep one byte; keep a zero byte in front of a byte with the top bit set.
+    let lead = (v.leading_zeros() / 8) as usize;
+    let mut start = 1 + lead.min(7);
+    if tmp.get(start).is_some_and(|&b| b >= 0x80) {
+        start -= 1;
+    }
+    tmp.get(start..).unwrap_or(&[])
+}
+
+/// Entries whose serials are non-negative and fit 64 bits, as (serial value, packed
+/// date and reason) pairs: 16 bytes each, sorted by value with a bucket sort.
+struct FastBuilder {
+    recs: Vec<(u64, u64)>,
+    /// Longest INTEGER content seen: the key width.
+    width: usize,
+}
+
+impl FastBuilder {
+    fn new() -> Self {
+        Self {
+            recs: Vec::new(),
+            width: 0,
+        }
+    }
+
+    /// Takes the entry if its serial fits; `Ok(false)` if it does not.
+    #[inline]
+    fn push(
+        &mut self,
+        serial: &[u8],
+        offset: usize,
+        secs: u64,
+        reason: u8,
+    ) -> Result<bool, CrlIndexError> {
+        // `serial` is a minimal INTEGER: a leading zero byte only before a byte ≥ 0x80.
+        let magnitude = match serial {
+            [b, ..] if *b >= 0x80 => return Ok(false),
+            [0, rest @ ..] if !rest.is_empty() => rest,
+            s => s,
+        };
+        if magnitude.len() > 8 {
+            return Ok(false);
+        }
+        if secs >= 1 << 56 {
+            return Err(der_err(offset, "revocationDate out of range"));
+        }
+        let v = magnitude
+            .iter()
+            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+        self.width = self.width.max(serial.len());
+        self.recs.push((v, secs << 8 | u64::from(reason)));
+        Ok(true)
+    }
+
+    /// Distributes the entries by value straight into the index layout (about two per
+    /// bucket over the range of values), then sorts each bucket in place.
+    fn finish(self, info: &CrlInfo) -> Result<CrlIndex, CrlIndexError> {
+        // One instance per key width, so that key copies have a fixed size.
+        match self.width {
+            0 | 1 => self.finish_w::<1>(info),
+            2 => self.finish_w::<2>(info),
+            3 => self.finish_w::<3>(info),
+            4 => self.finish_w::<4>(info),
+            5 => self.finish_w::<5>(info),
+            6 => self.finish_w::<6>(info),
+            7 => self.finish_w::<7>(info),
+            8 => self.finish_w::<8>(info),
+            _ => self.finish_w::<9>(info),
+        }
+    }
+
+    fn finish_w<const W: usize>(self, info: &CrlInfo) -> Result<CrlIndex, CrlIndexError> {
+        let mut recs = self.recs;
+        if !recs.windows(2).all(|p| matches!(p, [a, b] if a.0 <= b.0)) {
+            recs = radix_sort(recs);
+        }
+        let n = recs.len();
+        let meta = encode_meta(info);
+        let total = HEADER_LEN
+            .saturating_add(meta.len())
+            .saturating_add(n.saturating_mul(W + 8));
+        let mut buf = Vec::with_capacity(total);
+        write_header(&mut buf, W, n, meta.len());
+        buf.extend_from_slice(&meta);
+        let mut prev: Option<u64> = None;
+        for &(v, _) in &recs {
+            if prev == Some(v) {
+                let mut tmp = [0u8; 9];
+                return Err(CrlIndexError::DuplicateSerial {
+                    serial: hex(minimal_content(v, &mut tmp)),
+                });
+            }
+            prev = Some(v);
+            // Key: the value sign-extended (with zeros) to W bytes, top bit flipped.
+            let mut k = [0u8; 16];
+            if let Some(t) = k.last_chunk_mut::<8>() {
+                *t = v.to_be_bytes();
+            }
+            let mut key = k.last_chunk::<W>().copied().unwrap_or([0; W]);
+            if let Some(b) = key.first_mut() {
+                *b ^= 0x80;
+            }
+            buf.extend_from_slice(&key);
+        }
+        for &(_, p) in &recs {
+            buf.extend_from_slice(&p.to_le_bytes());
+        }
+        Ok(CrlIndex::unsealed(buf, info.clone(), W, n, meta.len()))
+    }
+}
+
+/// One distribution pass: the entries of `src`, whose keys lie in `lo ..= lo + range`,
+/// into `dst` by `(key - lo) >> shift`, stable; returns where each bucket starts (and
+/// the end) in `starts`.
+fn distribute(
+    src: &[(u64, u64)],
+    dst: &mut [(u64, u64)],
+    lo: u64,
+    shift: u32,
+    starts: &mut Vec<u32>,
+    buckets: usize,
+) {
+    let bucket = |v: u64| (v.wrapping_sub(lo) >> shift) as usize;
+    starts.clear();
+    starts.resize(buckets + 1, 0);
+    for r in src {
+        if let Some(c) = starts.get_mut(bucket(r.0) + 1) {
+            *c += 1;
+        }
+    }
+    let mut sum = 0u32;
+    for c in starts.iter_mut() {
+        sum += *c;
+        *c = sum;
+    }
+    let mut next = starts.clone();
+    for &r in src {
+        if let Some(p) = next.get_mut(bucket(r.0)) {
+            if let Some(slot) = dst.get_mut(*p as usize) {
+                *slot = r;
+            }
+            *p += 1;
+        }
+    }
+}
+
+/// [`distribute`] within `v` itself, by cycles of swaps (not stable).
+fn distribute_in_place(v: &mut [(u64, u64)], lo: u64, shift: u32, buckets: usize) -> Vec<u32> {
+    let bucket = |k: u64| (k.wrapping_sub(lo) >> shift) as usize;
+    let mut starts = alloc::vec![0u32; buckets + 1];
+    for r in v.iter() {
+        if let Some(c) = starts.get_mut(bucket(r.0) + 1) {
+            *c += 1;
+        }
+    }
+    let mut sum = 0u32;
+    for c in starts.iter_mut() {
+        sum += *c;
+        *c = sum;
+    }
+    let mut next = starts.clone();
+    for b in 0..buckets {
+        let end = starts.get(b + 1).copied().unwrap_or(0);
+        // Each step puts one entry in its final bucket: at most n steps in all.
+        while let Some(&at) = next.get(b)
+            && at < end
+        {
+            let Some(mut r) = v.get(at as usize).copied() else {
+                break;
+            };
+            loop {
+                let d = bucket(r.0);
+                if d == b {
+                    break;
+                }
+                let Some(slot) = next.get_mut(d) else { break };
+                if let Some(x) = v.get_mut(*slot as usize) {
+                    core::mem::swap(&mut r, x);
+                }
+                *slot += 1;
+            }
+            if let Some(x) = v.get_mut(at as usize) {
+                *x = r;
+            }
+            if let Some(nb) = next.get_mut(b) {
+                *nb += 1;
+            }
+        }
+    }
+    starts
+}
+
+/// Bits of bucket index for `n` entries: about two entries per bucket.
+fn bucket_bits(n: usize) -> u32 {
+    (usize::BITS - 1 - n.max(1).leading_zeros()).saturating_sub(1)
+}
+
+/// Sorts by the first field: a most-significant-digit radix sort over the range of
+/// keys, in two levels (a few thousand buckets into a second array, then each bucket,
+/// small enough for the cache, spread into tiny buckets and insertion-sorted).
+fn radix_sort(recs: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
+    let n = recs.len();
+    let (lo, hi) = recs
+        .iter()
+        .fold((u64::MAX, 0u64), |(lo, hi), r| (lo.min(r.0), hi.max(r.0)));
+    let range = hi.saturating_sub(lo);
+    let need = u64::BITS - range.leading_zeros();
+    let bits = bucket_bits(n).clamp(1, 22);
+    let top = bits.div_ceil(2).min(need).min(12);
+    let shift = need.saturating_sub(top);
+    let buckets = usize::try_from(range >> shift).unwrap_or(0) + 1;
+    let mut out = recs;
+    let starts = distribute_in_place(&mut out, lo, shift, buckets);
+    let mut scratch: Vec<(u64, u64)> = Vec::new();
+    let mut inner = Vec::new();
+    for se in starts.windows(2) {
+        let [s, e] = *se else { continue };
+        let Some(part) = out.get_mut(s as usize..e as usize) else {
+            continue;
+        };
+        if part.len() <= 16 {
+            insertion_sort(part);
+            continue;
+        }
+        let (plo, phi) = part
+            .iter()
+            .fold((u64::MAX, 0u64), |(lo, hi), r| (lo.min(r.0), hi.max(r.0)));
+        let prange = phi.saturating_sub(plo);
+        let pneed = u64::BITS - prange.leading_zeros();
+        let pbits = bucket_bits(part.len()).clamp(1, 16).min(pneed);
+        let pshift = pneed.saturating_sub(pbits);
+        let pbuckets = usize::try_from(prange >> pshift).unwrap_or(0) + 1;
+        scratch.clear();
+        scratch.resize(part.len(), (0, 0));
+        distribute(part, &mut scratch, plo, pshift, &mut inner, pbuckets);
+        for ie in inner.windows(2) {
+            let [a, b] = *ie else { continue };
+            if let Some(sub) = scratch.get_mut(a as usize..b as usize) {
+                if sub.len() <= 16 {
+                    insertion_sort(sub);
+                } else {
+                    sub.sort_unstable_by_key(|r| r.0);
+                }
+            }
+        }
+        part.copy_from_slice(&scratch);
+    }
+    out
+}
+
+/// Insertion sort by the first field, for the few entries of one bucket.
+fn insertion_sort(v: &mut [(u64, u64)]) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 {
+            match (v.get(j - 1).copied(), v.get(j).copied()) {
+                (Some(a), Some(b)) if a.0 > b.0 => {
+                    v.swap(j - 1, j);
+                    j -= 1;
+                }
+                _ => break,
+            }
+        }
+    }
+}
+
+/// Sorts `v` by `cmp`, where `key` is a numeric prefix of the order (`key(a) < key(b)`
+/// implies `a` before `b`): a counting pass, one distribution into about n/2 buckets
+/// over the range of keys, then a comparison sort within each bucket. Input already
+/// in order is returned as is.
+fn bucket_sort<T: Copy>(
+    v: Vec<T>,
+    key: impl Fn(&T) -> u64,
+    cmp: impl Fn(&T, &T) -> core::cmp::Ordering,
+) -> Vec<T> {
+    let n = v.len();
+    let Some(&fill) = v.first() else {
+        return v;
+    };
+    if v.windows(2).all(|p| match p {
+        [a, b] => cmp(a, b) != core::cmp::Ordering::Greater,
+        _ => true,
+    }) {
+        return v;
+    }
+    let (lo, hi) = v.iter().fold((u64::MAX, 0u64), |(lo, hi), t| {
+        let k = key(t);
+        (lo.min(k), hi.max(k))
+    });
+    let range = hi.saturating_sub(lo);
+    // About two entries per bucket, at most 2^20 buckets.
+    let bits = (usize::BITS - 1 - n.leading_zeros())
+        .saturating_sub(1)
+        .clamp(1, 20);
+    let shift = (u64::BITS - range.leading_zeros()).saturating_sub(bits);
+    let buckets = usize::try_from(range >> shift).unwrap_or(0) + 1;
+    let bucket = |t: &T| ((key(t).wrapping_sub(lo)) >> shift) as usize;
+    let mut next = alloc::vec![0u32; buckets + 1];
+    for t in &v {
+        if let Some(c) = next.get_mut(bucket(t) + 1) {
+            *c += 1;
+        }
+    }
+    let mut sum = 0u32;
+    for c in next.iter_mut() {
+        sum += *c;
+        *c = sum;
+    }
+    // next[b] is now where bucket b starts; it advances as the bucket fills.
+    let starts = next.clone();
+    let mut out = alloc::vec![fill; n];
+    for t in &v {
+        if let Some(p) = next.get_mut(bucket(t)) {
+            if let Some(slot) = out.get_mut(*p as usize) {
+                *slot = *t;
+            }
+            *p += 1;
+        }
+    }
+    drop(v);
+    for w in starts.windows(2) {
+        if let [s, e] = *w
+            && e - s > 1
+            && let Some(b) = out.get_mut(s as usize..e as usize)
+        {
+            b.sort_unstable_by(&cmp);
+        }
+    }
+    out
 }
 
 fn write_header(buf: &mut Vec<u8>, w: usize, n: usize, meta_len: usize) {
@@ -998,8 +1595,37 @@ impl CrlIndex {
         backend: Backend,
     ) -> Result<Self, CrlIndexError> {
         let mut raw = RawCrl::parse(der)?;
-        raw.verify_signed_by(ca, backend)?;
-        raw.index()
+        raw.verify_and_index(core::slice::from_ref(ca), backend)
+    }
+
+    /// An index over `buf` whose checksum is not yet filled in (see [`sealed`](Self::sealed)).
+    fn unsealed(buf: Vec<u8>, info: CrlInfo, width: usize, count: usize, meta_len: usize) -> Self {
+        Self {
+            buf,
+            info,
+            width,
+            count,
+            keys_at: HEADER_LEN.saturating_add(meta_len),
+        }
+    }
+
+    /// Fills in the checksum.
+    fn sealed(mut self) -> Self {
+        let sum = xxhash_rust::xxh3::xxh3_64(self.buf.get(HEADER_LEN..).unwrap_or(&[]));
+        if let Some(s) = self.buf.get_mut(32..40) {
+            s.copy_from_slice(&sum.to_le_bytes());
+        }
+        self
+    }
+
+    /// Records the key that verified the CRL, in the metadata (whose last 64 bytes are
+    /// the signer and CRL hashes).
+    fn set_signer(&mut self, spki_sha256: [u8; 32]) {
+        self.info.signer_spki_sha256 = spki_sha256;
+        let at = self.keys_at.saturating_sub(64);
+        if let Some(s) = self.buf.get_mut(at..at + 32) {
+            s.copy_from_slice(&spki_sha256);
+        }
     }
 
     fn seal(
@@ -1385,6 +2011,43 @@ impl CrlIndex {
 mod tests {
     use super::*;
 
+    /// The radix and bucket sorts agree with a comparison sort on spread, clustered,
+    /// narrow and already ordered keys.
+    #[test]
+    fn sorts_agree_with_sort_unstable() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut rnd = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let shapes: [&dyn Fn(u64, usize) -> u64; 5] = [
+            &|r, _| r,
+            &|r, _| r >> 40,
+            &|r, i| if i % 1000 == 0 { r } else { r % 50_000 },
+            &|_, i| i as u64 * 3,
+            &|r, _| r % 7,
+        ];
+        for n in [0usize, 1, 2, 17, 1000, 200_000] {
+            for shape in &shapes {
+                let v: Vec<(u64, u64)> = (0..n).map(|i| (shape(rnd(), i), i as u64)).collect();
+                let mut want = v.clone();
+                want.sort_by_key(|r| r.0);
+                let got = radix_sort(v.clone());
+                let keys = |s: &[(u64, u64)]| s.iter().map(|r| r.0).collect::<Vec<_>>();
+                assert_eq!(keys(&got), keys(&want), "radix n={n}");
+                let mut a = got.clone();
+                a.sort();
+                let mut b = want.clone();
+                b.sort();
+                assert_eq!(a, b, "radix keeps every entry, n={n}");
+                let got = bucket_sort(v, |r| r.0, |a, b| a.0.cmp(&b.0));
+                assert_eq!(keys(&got), keys(&want), "bucket n={n}");
+            }
+        }
+    }
+
     #[test]
     fn sign_extension_and_order() {
         let mut b = Builder::new(32);
@@ -1402,9 +2065,10 @@ mod tests {
                 content_offset: i,
                 content: s,
             };
-            b.push(t, 100 + i as u64, NO_REASON).unwrap();
+            b.push(t.content, t.offset, 100 + i as u64, NO_REASON)
+                .unwrap();
         }
-        let idx = b.finish(&CrlInfo::default()).unwrap();
+        let idx = b.finish(&CrlInfo::default()).unwrap().sealed();
         assert_eq!(idx.key_width(), 3);
         for s in serials {
             assert!(idx.lookup(s).is_some(), "{s:?}");
