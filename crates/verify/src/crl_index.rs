@@ -1332,11 +1332,43 @@ fn radix_sort(recs: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
     let buckets = usize::try_from(range >> shift).unwrap_or(0) + 1;
     let mut out = recs;
     let starts = distribute_in_place(&mut out, lo, shift, buckets);
+    // The buckets are independent: the upper half is sorted on a second thread.
+    let half = starts.partition_point(|&st| (st as usize) < n / 2);
+    let (s_lo, s_hi) = (starts.get(..=half), starts.get(half..));
+    let at = starts.get(half).map_or(0, |&x| x as usize);
+    let (lo_half, hi_half) = out.split_at_mut(at.min(n));
+    match (s_lo, s_hi) {
+        (Some(s_lo), Some(s_hi)) if n >= 1 << 16 => {
+            #[cfg(feature = "std")]
+            {
+                let upper = std::sync::Mutex::new(Some(hi_half));
+                let run_upper = || {
+                    if let Some(p) = upper.lock().ok().and_then(|mut g| g.take()) {
+                        sort_buckets(p, s_hi, at as u32);
+                    }
+                };
+                join2(run_upper, || sort_buckets(lo_half, s_lo, 0));
+            }
+            #[cfg(not(feature = "std"))]
+            {
+                sort_buckets(lo_half, s_lo, 0);
+                sort_buckets(hi_half, s_hi, at as u32);
+            }
+        }
+        _ => sort_buckets(&mut out, &starts, 0),
+    }
+    out
+}
+
+/// Sorts each bucket of `out` (bucket `i` spans `starts[i] - base .. starts[i + 1] - base`):
+/// spread into about two entries per sub-bucket, then insertion sort.
+fn sort_buckets(out: &mut [(u64, u64)], starts: &[u32], base: u32) {
     let mut scratch: Vec<(u64, u64)> = Vec::new();
     let mut inner = Vec::new();
     for se in starts.windows(2) {
         let [s, e] = *se else { continue };
-        let Some(part) = out.get_mut(s as usize..e as usize) else {
+        let (s, e) = (s.wrapping_sub(base) as usize, e.wrapping_sub(base) as usize);
+        let Some(part) = out.get_mut(s..e) else {
             continue;
         };
         if part.len() <= 16 {
@@ -1366,7 +1398,6 @@ fn radix_sort(recs: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
         }
         part.copy_from_slice(&scratch);
     }
-    out
 }
 
 /// Insertion sort by the first field, for the few entries of one bucket.
