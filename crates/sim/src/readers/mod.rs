@@ -507,17 +507,7 @@ impl VirtualReader {
                 }
             }
             Some(Fault::DropToCard) => {
-                let st = self.failed(slot_error::ICC_MUTE);
-                let d = delay + self.bwt_us() * mult;
-                self.reply(
-                    seq,
-                    st,
-                    ReaderMessage::DataBlock {
-                        chain: 0,
-                        data: vec![],
-                    },
-                    d,
-                );
+                self.reply_mute(seq, delay + self.bwt_us() * mult);
                 return;
             }
             _ => {}
@@ -538,23 +528,28 @@ impl VirtualReader {
                 }
             }
             Some(Fault::DropFromCard) => {
-                let st = self.failed(slot_error::ICC_MUTE);
-                let d = delay + self.bwt_us() * mult;
-                self.reply(
-                    seq,
-                    st,
-                    ReaderMessage::DataBlock {
-                        chain: 0,
-                        data: vec![],
-                    },
-                    d,
-                );
+                self.reply_mute(seq, delay + self.bwt_us() * mult);
                 return;
             }
             _ => {}
         }
         delay += self.line_us(out.len());
         self.data(seq, out, 0, delay);
+    }
+
+    /// Answers "ICC mute" (CCID §6.2.6, bError ICC_MUTE) after `delay` µs: the card
+    /// never answered the block (a block lost on the way to or from the card).
+    fn reply_mute(&mut self, seq: u8, delay: u64) {
+        let st = self.failed(slot_error::ICC_MUTE);
+        self.reply(
+            seq,
+            st,
+            ReaderMessage::DataBlock {
+                chain: 0,
+                data: vec![],
+            },
+            delay,
+        );
     }
 
     fn apdu(&mut self, seq: u8, level: u16, data: Vec<u8>) {
