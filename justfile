@@ -1,11 +1,11 @@
-# inkan — recipes. `just test` runs every test; `just demo` shows the software card.
+# inkan — recipes. `just test` runs every test; `just demo` serves the browser demo.
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
 fuzz_targets := "apdu_command apdu_response tlv card_files ccid_messages atr t1_receiver port100_frame isodep_receiver crl"
 
 default: test
 
-# Every test: formatting, lints, the whole workspace's native tests, the browser tests.
+# Every test: formatting, lints, native tests, PC/SC through pcscd, wasm in Chromium, browser end to end.
 test: test-pcsc lint test-native test-wasm e2e
 
 # cargo fmt and clippy with warnings as errors.
@@ -16,6 +16,7 @@ lint:
 # Every `inkan card` command through pcscd + vsmartcard-vpcd + `inkan sim vpcd`. As root it
 # installs pcscd, vsmartcard-vpcd and libpcsclite-dev (needed to build inkan at all, hence
 # first in `test`); otherwise it prints what to run and skips.
+[doc("Every `inkan card` command through pcscd + vsmartcard-vpcd + `inkan sim vpcd`")]
 test-pcsc:
     tests/pcsc/run.sh
 
@@ -26,6 +27,7 @@ test-native:
 # The browser demo: builds the signer (pkg/) and the simulator for the browser, makes
 # virtual cards, and serves www/ on 127.0.0.1 (WebUSB needs a secure context; localhost
 # counts). Pick "virtual card" on the page to use a virtual reader, or plug in a reader.
+[doc("Build the wasm and serve the demo on 127.0.0.1 (pick a virtual card and reader, or plug in a reader)")]
 demo port="8080": build-web build-sim-web
     #!/usr/bin/env bash
     set -euo pipefail
@@ -38,6 +40,7 @@ demo port="8080": build-web build-sim-web
 
 # The signer for the browser: inkan-web to wasm, wasm-bindgen (--target web) and wasm-opt
 # into pkg/ (the npm package; pkg/package.json is committed, the rest is built).
+[doc("Build the signer into pkg/ (wasm-bindgen + wasm-opt; the npm package)")]
 build-web: (web-tools "build")
     #!/usr/bin/env bash
     set -euo pipefail
@@ -67,6 +70,7 @@ size: build-web
     [ "$total" -le $((300 * 1024)) ] || { echo "over budget"; exit 1; }
 
 # The simulator for the browser (crates/sim-web → target/www-sim/), used by www/fake-usb.js.
+[doc("Build the simulator for the browser (virtual readers behind www/fake-usb.js)")]
 build-sim-web: (web-tools "build")
     #!/usr/bin/env bash
     set -euo pipefail
@@ -83,6 +87,7 @@ test-wasm: (web-tools "test")
 
 # Playwright end to end (headless Chromium, the real wasm, the fake navigator.usb over
 # the virtual readers). Screenshots go to target/e2e-screenshots/.
+[doc("Playwright end to end in headless Chromium through the real wasm and a fake navigator.usb")]
 e2e: (web-tools "test") build-web build-sim-web
     #!/usr/bin/env bash
     set -euo pipefail
@@ -90,6 +95,7 @@ e2e: (web-tools "test") build-web build-sim-web
     node tests/e2e/run.mjs "$site"
 
 # Checks (as root: installs) the tools of the browser recipes.
+[doc("Check (as root: install) the tools of the browser recipes")]
 web-tools what="build":
     tools/web/ensure-tools.sh {{what}}
 
@@ -107,11 +113,13 @@ fuzz seconds="60":
 
 # Reader benchmark: "read both certificates and sign" over each virtual reader, with
 # APDUs, USB transfers, bytes and simulated wire time next to the lower bound.
+[doc("Reader drivers: read both certificates and sign over each virtual reader, next to the wire-time lower bound")]
 bench-readers:
     cargo bench -p inkan-sim --bench readers
 
 # CMS verifications per second (chain cached, CRL checked) for both RSA backends, next to
 # `openssl speed rsa2048` verify on the same machine and run.
+[doc("CMS verifications per second (both backends) next to `openssl speed rsa2048` verify")]
 bench-verify seconds="3":
     #!/usr/bin/env bash
     set -euo pipefail
@@ -134,6 +142,7 @@ bench-verify seconds="3":
 # CRL load+verify time and peak memory of inkan and `openssl crl -noout` side by side, at
 # 100k and 1M entries (`just bench-crl "100000 1000000 4000000"` adds 4M), plus inkan's lookup
 # latency and persisted-index reopen time. Generated CRLs are kept in target/bench-crl/.
+[doc("CRL load+verify time and peak memory next to `openssl crl -noout`, lookup latency, index reopen time")]
 bench-crl sizes="100000 1000000":
     #!/usr/bin/env bash
     set -euo pipefail
@@ -163,6 +172,7 @@ bench-crl sizes="100000 1000000":
 # NIST PKITS path-validation tests (§4.1–4.16) through `inkan verify chain`, with a pass
 # count per section. Data: `dir`, else $INKAN_PKITS_DIR, else ../shared/vectors/pkits
 # (certs/, crls/); skipped with a message when absent. Not part of `test`.
+[doc("NIST PKITS through `inkan verify chain` (data dir argument or INKAN_PKITS_DIR); not part of `test`")]
 pkits dir="":
     cargo build -q -p inkan
     tests/pkits/run.py --inkan "${CARGO_TARGET_DIR:-target}/debug/inkan" {{dir}}
