@@ -280,16 +280,7 @@ impl VirtualReader {
         match frame.message {
             HostMessage::IccPowerOn { .. } => {
                 if !self.card_present {
-                    let st = self.failed(slot_error::ICC_MUTE);
-                    self.reply(
-                        seq,
-                        st,
-                        ReaderMessage::DataBlock {
-                            chain: 0,
-                            data: vec![],
-                        },
-                        0,
-                    );
+                    self.reply_failed(seq, slot_error::ICC_MUTE, 0);
                     return;
                 }
                 self.card.power_off();
@@ -386,45 +377,18 @@ impl VirtualReader {
 
     fn xfr(&mut self, seq: u8, level: u16, data: Vec<u8>, bwi: u8) {
         if !self.card_present {
-            let st = self.failed(slot_error::ICC_MUTE);
-            self.reply(
-                seq,
-                st,
-                ReaderMessage::DataBlock {
-                    chain: 0,
-                    data: vec![],
-                },
-                0,
-            );
+            self.reply_failed(seq, slot_error::ICC_MUTE, 0);
             return;
         }
         if !self.powered {
-            let st = self.failed(slot_error::ICC_MUTE);
-            self.reply(
-                seq,
-                st,
-                ReaderMessage::DataBlock {
-                    chain: 0,
-                    data: vec![],
-                },
-                0,
-            );
+            self.reply_failed(seq, slot_error::ICC_MUTE, 0);
             return;
         }
         let fault = self.pick();
         match fault {
             Some(Fault::CardRemoved) => {
                 self.remove_card();
-                let st = self.failed(slot_error::ICC_MUTE);
-                self.reply(
-                    seq,
-                    st,
-                    ReaderMessage::DataBlock {
-                        chain: 0,
-                        data: vec![],
-                    },
-                    0,
-                );
+                self.reply_failed(seq, slot_error::ICC_MUTE, 0);
                 return;
             }
             Some(Fault::Unplug) => {
@@ -507,7 +471,7 @@ impl VirtualReader {
                 }
             }
             Some(Fault::DropToCard) => {
-                self.reply_mute(seq, delay + self.bwt_us() * mult);
+                self.reply_failed(seq, slot_error::ICC_MUTE, delay + self.bwt_us() * mult);
                 return;
             }
             _ => {}
@@ -528,7 +492,7 @@ impl VirtualReader {
                 }
             }
             Some(Fault::DropFromCard) => {
-                self.reply_mute(seq, delay + self.bwt_us() * mult);
+                self.reply_failed(seq, slot_error::ICC_MUTE, delay + self.bwt_us() * mult);
                 return;
             }
             _ => {}
@@ -537,10 +501,11 @@ impl VirtualReader {
         self.data(seq, out, 0, delay);
     }
 
-    /// Answers "ICC mute" (CCID §6.2.6, bError ICC_MUTE) after `delay` µs: the card
-    /// never answered the block (a block lost on the way to or from the card).
-    fn reply_mute(&mut self, seq: u8, delay: u64) {
-        let st = self.failed(slot_error::ICC_MUTE);
+    /// Answers an XfrBlock with an empty RDR_to_PC_DataBlock whose bStatus says
+    /// "command failed" and whose bError is `error` (CCID §6.2.1, §6.2.6), after `delay`
+    /// µs: e.g. ICC_MUTE when the card never answered the block.
+    fn reply_failed(&mut self, seq: u8, error: u8, delay: u64) {
+        let st = self.failed(error);
         self.reply(
             seq,
             st,
@@ -580,16 +545,7 @@ impl VirtualReader {
             }
             0x10 => {}
             _ => {
-                let st = self.failed(7);
-                self.reply(
-                    seq,
-                    st,
-                    ReaderMessage::DataBlock {
-                        chain: 0,
-                        data: vec![],
-                    },
-                    0,
-                );
+                self.reply_failed(seq, 7, 0);
                 return;
             }
         }
