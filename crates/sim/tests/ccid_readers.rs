@@ -8,18 +8,14 @@
 )]
 
 use inkan_apdu::{Transport, TransportError};
-use inkan_card::{
-    AuthPin, CardError, CertSlot, DigestInfo, HashAlg, KeyPin, LastTry, MyNumberCard, PinKind,
-    PinStatus, SignPin, TextPin, TokenKind,
-};
+use inkan_card::{DigestInfo, HashAlg};
 use inkan_ccid::{CcidOptions, CcidTransport, ExchangeLevel, SlotEvent};
 use inkan_sim::readers::{FaultConfig, ReaderModel, VirtualReader, is_pin_verify};
 use inkan_sim::{InitOptions, SoftCard};
 use std::path::PathBuf;
 
-fn run<F: std::future::Future>(f: F) -> F::Output {
-    pollster::block_on(f)
-}
+mod common;
+use common::{every_operation, run};
 
 fn soft_card() -> SoftCard {
     SoftCard::generate(&InitOptions::default()).unwrap()
@@ -118,60 +114,7 @@ fn every_operation_over_each_reader() {
             assert_eq!(t.link().fidi, 0x13, "{model:?}");
             assert!(t.link().ifsd > 200, "{model:?} IFSD {}", t.link().ifsd);
         }
-        let mut c = run(MyNumberCard::connect(t)).unwrap();
-        assert_eq!(run(c.token_info()).unwrap().kind, TokenKind::MyNumberCard);
-        for slot in [CertSlot::Auth, CertSlot::AuthCa, CertSlot::SignCa] {
-            let der = run(c.read_certificate(slot)).unwrap().unwrap();
-            assert_eq!(der[0], 0x30);
-        }
-        assert_eq!(
-            run(c.read_certificate(CertSlot::Sign)),
-            Err(CardError::PinRequired { pin: PinKind::Sign })
-        );
-        assert_eq!(
-            run(c.pin_status(PinKind::Sign)).unwrap(),
-            PinStatus::Remaining(5)
-        );
-        let sp = SignPin::new("ABC123").unwrap();
-        let sign_cert = run(c.read_sign_certificate(&sp, LastTry::Refuse)).unwrap();
-        assert_eq!(sign_cert[0], 0x30);
-        let sig = run(c.sign(
-            &KeyPin::Sign(sp.clone()),
-            &DigestInfo::of_data(HashAlg::Sha256, b"document"),
-            LastTry::Refuse,
-        ))
-        .unwrap();
-        assert_eq!(sig.len(), 256);
-        let ap = AuthPin::new("1234").unwrap();
-        let sig = run(c.sign(
-            &KeyPin::Auth(ap.clone()),
-            &DigestInfo::of_data(HashAlg::Sha256, b"challenge"),
-            LastTry::Refuse,
-        ))
-        .unwrap();
-        assert_eq!(sig.len(), 256);
-        // A wrong PIN is reported once, never retried.
-        assert_eq!(
-            run(c.verify(PinKind::Auth, b"9999", LastTry::Refuse)),
-            Err(CardError::WrongPin {
-                pin: PinKind::Auth,
-                retries_left: 2
-            })
-        );
-        run(c.verify(PinKind::Auth, ap.as_bytes(), LastTry::Refuse)).unwrap();
-        let tp = TextPin::new("1234").unwrap();
-        let n = run(c.my_number(&tp, LastTry::Refuse)).unwrap();
-        assert_eq!(n.as_str(), InitOptions::default().my_number);
-        let info = run(c.basic_info(&tp, LastTry::Refuse)).unwrap();
-        assert_eq!(info.name.as_str(), InitOptions::default().name);
-        let surface = run(c.surface(&n, LastTry::Refuse)).unwrap();
-        assert_eq!(&surface.photo[..2], &[0xFF, 0x4F]);
-        // Change the PIN and back.
-        let new = SignPin::new("NEW1234").unwrap();
-        run(c.change_sign_pin(&sp, &new, LastTry::Refuse)).unwrap();
-        run(c.change_sign_pin(&new, &sp, LastTry::Refuse)).unwrap();
-        run(c.power_off()).unwrap();
-        let t = c.into_transport();
+        let t = every_operation(t);
         let f = t.figures();
         let reader = t.into_pipe();
         println!(
@@ -186,7 +129,7 @@ fn every_operation_over_each_reader() {
             f.wire_time_us as f64 / 1000.0,
             f.elapsed_us.unwrap_or(0) as f64 / 1000.0
         );
-        assert_eq!(reader.verifies_at_card(), 10, "{model:?}");
+        assert_eq!(reader.verifies_at_card(), 12, "{model:?}");
         card = reader.into_card();
         card.clear_log();
     }

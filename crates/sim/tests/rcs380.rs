@@ -10,19 +10,15 @@
 )]
 
 use inkan_apdu::{Transport, TransportError};
-use inkan_card::{
-    AuthPin, CardError, CertSlot, DigestInfo, HashAlg, KeyPin, LastTry, MyNumberCard, PinKind,
-    PinStatus, SignPin, TextPin, TokenKind,
-};
+use inkan_card::{DigestInfo, HashAlg};
 use inkan_ccid::UsbPipe;
 use inkan_pasori::{PasoriError, PasoriOptions, PasoriTransport};
 use inkan_sim::readers::rcs380::{ContactlessCard, RfFault, VirtualRcS380};
 use inkan_sim::readers::{FaultConfig, is_pin_verify};
 use inkan_sim::{InitOptions, PinId, SoftCard};
 
-fn run<F: std::future::Future>(f: F) -> F::Output {
-    pollster::block_on(f)
-}
+mod common;
+use common::{every_operation, run};
 
 fn soft_card() -> SoftCard {
     SoftCard::generate(&InitOptions::default()).unwrap()
@@ -39,65 +35,6 @@ fn open(reader: VirtualRcS380, opts: PasoriOptions) -> PasoriTransport<VirtualRc
 const SELECT_JPKI: [u8; 15] = [
     0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01,
 ];
-
-/// Runs every card operation; returns the transport.
-fn every_operation(t: PasoriTransport<VirtualRcS380>) -> PasoriTransport<VirtualRcS380> {
-    let mut c = run(MyNumberCard::connect(t)).unwrap();
-    assert_eq!(run(c.token_info()).unwrap().kind, TokenKind::MyNumberCard);
-    for slot in [CertSlot::Auth, CertSlot::AuthCa, CertSlot::SignCa] {
-        let der = run(c.read_certificate(slot)).unwrap().unwrap();
-        assert_eq!(der[0], 0x30);
-    }
-    assert_eq!(
-        run(c.read_certificate(CertSlot::Sign)),
-        Err(CardError::PinRequired { pin: PinKind::Sign })
-    );
-    assert_eq!(
-        run(c.pin_status(PinKind::Sign)).unwrap(),
-        PinStatus::Remaining(5)
-    );
-    let sp = SignPin::new("ABC123").unwrap();
-    let sign_cert = run(c.read_sign_certificate(&sp, LastTry::Refuse)).unwrap();
-    assert_eq!(sign_cert[0], 0x30);
-    let sig = run(c.sign(
-        &KeyPin::Sign(sp.clone()),
-        &DigestInfo::of_data(HashAlg::Sha256, b"document"),
-        LastTry::Refuse,
-    ))
-    .unwrap();
-    assert_eq!(sig.len(), 256);
-    let ap = AuthPin::new("1234").unwrap();
-    let sig = run(c.sign(
-        &KeyPin::Auth(ap.clone()),
-        &DigestInfo::of_data(HashAlg::Sha256, b"challenge"),
-        LastTry::Refuse,
-    ))
-    .unwrap();
-    assert_eq!(sig.len(), 256);
-    assert_eq!(
-        run(c.verify(PinKind::Auth, b"9999", LastTry::Refuse)),
-        Err(CardError::WrongPin {
-            pin: PinKind::Auth,
-            retries_left: 2
-        })
-    );
-    run(c.verify(PinKind::Auth, ap.as_bytes(), LastTry::Refuse)).unwrap();
-    let tp = TextPin::new("1234").unwrap();
-    let n = run(c.my_number(&tp, LastTry::Refuse)).unwrap();
-    assert_eq!(n.as_str(), InitOptions::default().my_number);
-    let info = run(c.basic_info(&tp, LastTry::Refuse)).unwrap();
-    assert_eq!(info.name.as_str(), InitOptions::default().name);
-    let surface = run(c.surface(&n, LastTry::Refuse)).unwrap();
-    assert_eq!(&surface.photo[..2], &[0xFF, 0x4F]);
-    let new = SignPin::new("NEW1234").unwrap();
-    run(c.change_sign_pin(&sp, &new, LastTry::Refuse)).unwrap();
-    run(c.change_sign_pin(&new, &sp, LastTry::Refuse)).unwrap();
-    let newa = AuthPin::new("4321").unwrap();
-    run(c.change_auth_pin(&ap, &newa, LastTry::Refuse)).unwrap();
-    run(c.change_auth_pin(&newa, &ap, LastTry::Refuse)).unwrap();
-    run(c.power_off()).unwrap();
-    c.into_transport()
-}
 
 #[test]
 fn every_operation_over_the_rc_s380() {
