@@ -3,11 +3,12 @@
 use crate::card_cmd::Outcome;
 use crate::error::{CliError, exit};
 use clap::{Args, Subcommand};
-use inkan_verify::crl_index::{CrlIndex, CrlIndexError, CrlInfo, RawCrl};
+use inkan_verify::crl_index::{CrlIndex, CrlIndexError, CrlInfo, RawCrl, ReadLimits};
 use inkan_verify::crl_store::{CrlStore, write_atomic};
 use inkan_verify::{Backend, Cert, UnixTime};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -171,12 +172,33 @@ fn load_verified(crls: &[PathBuf], cas: &[Cert]) -> Result<Vec<CrlIndex>, CliErr
     let mut bases: Vec<CrlIndex> = Vec::new();
     let mut deltas: Vec<CrlIndex> = Vec::new();
     for p in crls {
-        for der in der_or_pem(read(p)?, p)? {
-            let idx = verify_with_any(&der, cas).map_err(|e| {
-                let mut err = crl_error(&e);
-                err.message = format!("{}: {}", p.display(), err.message);
-                err.with("file", json!(p.display().to_string()))
-            })?;
+        let in_file = |e: CrlIndexError| {
+            let mut err = crl_error(&e);
+            err.message = format!("{}: {}", p.display(), err.message);
+            err.with("file", json!(p.display().to_string()))
+        };
+        let mut f = std::fs::File::open(p).map_err(|e| CliError::io("cannot read", p, &e))?;
+        let mut lead = [0u8; 1];
+        let got = f
+            .read(&mut lead)
+            .map_err(|e| CliError::io("cannot read", p, &e))?;
+        let mut found = Vec::new();
+        if got == 1 && lead == [0x30] {
+            // DER: streamed, never whole in memory.
+            let src = std::io::Read::chain(&lead[..], f);
+            found.push(
+                CrlIndex::from_reader_verified(src, cas, Backend::default(), ReadLimits::default())
+                    .map_err(in_file)?,
+            );
+        } else {
+            let mut data = lead.get(..got).unwrap_or(&[]).to_vec();
+            f.read_to_end(&mut data)
+                .map_err(|e| CliError::io("cannot read", p, &e))?;
+            for der in der_or_pem(data, p)? {
+                found.push(verify_with_any(&der, cas).map_err(in_file)?);
+            }
+        }
+        for idx in found {
             if idx.is_delta() {
                 deltas.push(idx);
             } else {

@@ -37,6 +37,9 @@ use crate::crl_der::{self, Reader, Tlv, der_err};
 use crate::sig::Backend;
 use crate::time::UnixTime;
 
+#[cfg(feature = "std")]
+mod stream;
+
 /// Errors of the CRL reader, the index and the store. Each has a stable [`code`](Self::code).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -286,7 +289,6 @@ pub struct RawCrl<'a> {
     info: CrlInfo,
     /// The content of revokedCertificates and its offset.
     revoked: Option<(usize, &'a [u8])>,
-    indirect: bool,
     limits: ReadLimits,
 }
 
@@ -347,32 +349,47 @@ fn sha256(data: &[u8]) -> [u8; 32] {
     sha2::Sha256::digest(data).into()
 }
 
-impl<'a> RawCrl<'a> {
-    /// Parses the CRL structure (RFC 5280 §5.1) except the revoked entries, which
-    /// [`index`](Self::index) walks.
-    pub fn parse(der: &'a [u8]) -> Result<Self, CrlIndexError> {
-        Self::parse_with(der, ReadLimits::default())
-    }
+/// CertificateList and tbsCertList up to the revoked entries (RFC 5280 §5.1): what the
+/// first bytes of a CRL tell, so that a streaming reader can walk the entries as they
+/// arrive; [`Head::parse_tail`] reads what follows them.
+#[derive(Clone, Debug)]
+pub(crate) struct Head {
+    /// One past the end of the CertificateList: the length of the CRL.
+    pub outer_end: usize,
+    /// Where tbsCertList (the signed bytes, §5.1.1.3) starts and ends.
+    pub tbs_start: usize,
+    pub tbs_end: usize,
+    v2: bool,
+    /// tbsCertList.signature, DER: must equal signatureAlgorithm (§5.1.1.2).
+    inner_alg_der: Vec<u8>,
+    pub sig_alg: spki::AlgorithmIdentifierOwned,
+    issuer_der: Vec<u8>,
+    this_update: u64,
+    next_update: Option<u64>,
+    /// Content of revokedCertificates (§5.1.2.6): start and end.
+    pub revoked: Option<(usize, usize)>,
+    /// Where tbsCertList resumes after the entries (or after nextUpdate without them).
+    pub tail_start: usize,
+}
 
-    /// [`parse`](Self::parse) with explicit bounds.
-    pub fn parse_with(der: &'a [u8], limits: ReadLimits) -> Result<Self, CrlIndexError> {
-        let mut top = Reader::new(der);
-        let outer = top.expect(TAG_SEQ, "CertificateList is not a SEQUENCE")?;
-        top.finish("trailing data after the CRL")?;
+impl Head {
+    /// Reads the head from `prefix`, the first bytes of a CRL (all of it, or enough to
+    /// reach revokedCertificates).
+    pub(crate) fn parse(prefix: &[u8]) -> Result<Self, CrlIndexError> {
+        let mut top = Reader::new(prefix);
+        let outer = top.read_header(usize::MAX)?;
+        if outer.tag != TAG_SEQ {
+            return Err(der_err(outer.offset, "CertificateList is not a SEQUENCE"));
+        }
         // CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue }
-        let mut r = outer.reader();
-        let tbs = r.expect(TAG_SEQ, "tbsCertList is not a SEQUENCE")?;
-        let alg = r.expect(TAG_SEQ, "signatureAlgorithm is not a SEQUENCE")?;
-        let sig = r.expect(TAG_BITS, "signatureValue is not a BIT STRING")?;
-        r.finish("trailing data in CertificateList")?;
-        let signature = match sig.content.split_first() {
-            Some((0, rest)) => rest,
-            _ => return Err(der_err(sig.offset, "signature BIT STRING has unused bits")),
-        };
-        let tbs_der = der.get(tbs.offset..tbs.end()).unwrap_or(&[]);
-        let alg_der = der.get(alg.offset..alg.end()).unwrap_or(&[]);
-
-        let mut t = tbs.reader();
+        let tbs = top.read_header(outer.end)?;
+        if tbs.tag != TAG_SEQ {
+            return Err(der_err(tbs.offset, "tbsCertList is not a SEQUENCE"));
+        }
+        let at_hand = prefix
+            .get(tbs.content_offset..tbs.end.min(prefix.len()))
+            .unwrap_or(&[]);
+        let mut t = Reader::with_base(at_hand, tbs.content_offset);
         // version Version OPTIONAL -- if present, MUST be v2 (§5.1.2.1)
         let mut v2 = false;
         if t.peek_tag() == Some(TAG_INT) {
@@ -382,19 +399,14 @@ impl<'a> RawCrl<'a> {
             }
             v2 = true;
         }
-        // signature AlgorithmIdentifier (§5.1.2.2) — must equal signatureAlgorithm
+        // signature AlgorithmIdentifier (§5.1.2.2)
         let inner_alg = t.expect(TAG_SEQ, "signature is not a SEQUENCE")?;
-        if der.get(inner_alg.offset..inner_alg.end()) != Some(alg_der) {
-            return Err(der_err(
-                inner_alg.offset,
-                "signature algorithms differ (RFC 5280 §5.1.1.2)",
-            ));
-        }
-        let sig_alg = spki::AlgorithmIdentifierOwned::from_der(alg_der)
-            .map_err(|_| der_err(alg.offset, "bad AlgorithmIdentifier"))?;
+        let inner_alg_der = prefix.get(inner_alg.offset..inner_alg.end()).unwrap_or(&[]);
+        let sig_alg = spki::AlgorithmIdentifierOwned::from_der(inner_alg_der)
+            .map_err(|_| der_err(inner_alg.offset, "bad AlgorithmIdentifier"))?;
         // issuer Name (§5.1.2.3), non-empty
         let issuer = t.expect(TAG_SEQ, "issuer is not a SEQUENCE")?;
-        let issuer_der = der.get(issuer.offset..issuer.end()).unwrap_or(&[]);
+        let issuer_der = prefix.get(issuer.offset..issuer.end()).unwrap_or(&[]);
         if issuer.content.is_empty() {
             return Err(der_err(issuer.offset, "empty issuer name"));
         }
@@ -403,112 +415,195 @@ impl<'a> RawCrl<'a> {
         let this_update = crl_der::time(&t.read()?)?;
         let mut next_update = None;
         if matches!(t.peek_tag(), Some(0x17 | 0x18)) {
-            next_update = Some(UnixTime(crl_der::time(&t.read()?)?));
+            next_update = Some(crl_der::time(&t.read()?)?);
         }
         // revokedCertificates SEQUENCE OF … OPTIONAL (§5.1.2.6)
-        let mut revoked = None;
-        if t.peek_tag() == Some(TAG_SEQ) {
-            let rv = t.read()?;
-            revoked = Some((rv.content_offset, rv.content));
-        }
-        let mut info = CrlInfo {
+        let (revoked, tail_start) = if t.peek_tag() == Some(TAG_SEQ) {
+            let rv = t.read_header(tbs.end)?;
+            (Some((rv.content_offset, rv.end)), rv.end)
+        } else {
+            (None, t.offset())
+        };
+        Ok(Self {
+            outer_end: outer.end,
+            tbs_start: tbs.offset,
+            tbs_end: tbs.end,
+            v2,
+            inner_alg_der: inner_alg_der.to_vec(),
+            sig_alg,
             issuer_der: issuer_der.to_vec(),
-            this_update: UnixTime(this_update),
+            this_update,
             next_update,
-            crl_sha256: sha256(signature),
+            revoked,
+            tail_start,
+        })
+    }
+
+    /// Reads what follows the entries: crlExtensions (§5.1.2.7), then
+    /// signatureAlgorithm and signatureValue (§5.1.1.2, §5.1.1.3). `tail` holds the
+    /// bytes from [`tail_start`](Self::tail_start) to the end of the input. Returns the
+    /// CRL fields and the signature.
+    pub(crate) fn parse_tail<'t>(
+        &self,
+        tail: &'t [u8],
+        limits: ReadLimits,
+    ) -> Result<(CrlInfo, &'t [u8]), CrlIndexError> {
+        let rest_of_tbs = self.tbs_end.saturating_sub(self.tail_start);
+        let after_tbs = self.outer_end.saturating_sub(self.tbs_end);
+        if tail.len() < rest_of_tbs.saturating_add(after_tbs) {
+            return Err(der_err(0, "length beyond the enclosing element"));
+        }
+        let (tbs_rest, outer_rest) = tail.split_at(rest_of_tbs);
+        let (outer_rest, trailing) = outer_rest.split_at(after_tbs);
+        if !trailing.is_empty() {
+            return Err(der_err(self.outer_end, "trailing data after the CRL"));
+        }
+        let mut t = Reader::with_base(tbs_rest, self.tail_start);
+        let mut info = CrlInfo {
+            issuer_der: self.issuer_der.clone(),
+            this_update: UnixTime(self.this_update),
+            next_update: self.next_update.map(UnixTime),
             ..CrlInfo::default()
         };
         let mut indirect = false;
         // crlExtensions [0] EXPLICIT Extensions OPTIONAL (§5.1.2.7), v2 only
         if t.peek_tag() == Some(0xa0) {
             let wrap = t.read()?;
-            if !v2 {
+            if !self.v2 {
                 return Err(der_err(wrap.offset, "extensions in a v1 CRL"));
             }
-            let mut w = wrap.reader();
-            let exts = w.expect(TAG_SEQ, "Extensions is not a SEQUENCE")?;
-            w.finish("trailing data after Extensions")?;
-            if exts.content.is_empty() {
-                return Err(der_err(exts.offset, "empty Extensions"));
-            }
-            let mut er = exts.reader();
-            let mut seen: Vec<&[u8]> = Vec::new();
-            while !er.is_empty() {
-                if seen.len() >= limits.max_extensions {
-                    return Err(CrlIndexError::TooLarge {
-                        what: "CRL extensions",
-                        limit: limits.max_extensions as u64,
-                    });
-                }
-                let e = er.read()?;
-                let (oid, critical, value) = extension(&e)?;
-                if seen.contains(&oid) {
-                    return Err(der_err(e.offset, "duplicate CRL extension (RFC 5280 §5.2)"));
-                }
-                seen.push(oid);
-                let mut vr = value.reader();
-                match oid {
-                    OID_CRL_NUMBER => {
-                        let n = vr.expect(TAG_INT, "cRLNumber is not an INTEGER")?;
-                        info.number = Some(crl_der::unsigned(&n)?.to_vec());
-                    }
-                    OID_DELTA => {
-                        let n = vr.expect(TAG_INT, "BaseCRLNumber is not an INTEGER")?;
-                        info.delta_base = Some(crl_der::unsigned(&n)?.to_vec());
-                    }
-                    OID_IDP => {
-                        let idp =
-                            x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint::from_der(
-                                value.content,
-                            )
-                            .map_err(|_| {
-                                der_err(value.content_offset, "bad issuingDistributionPoint")
-                            })?;
-                        indirect = idp.indirect_crl;
-                        info.idp_der = Some(value.content.to_vec());
-                        vr = Reader::new(&[]);
-                    }
-                    OID_AKI => {
-                        let aki =
-                            x509_cert::ext::pkix::AuthorityKeyIdentifier::from_der(value.content)
-                                .map_err(|_| {
-                                der_err(value.content_offset, "bad authorityKeyIdentifier")
-                            })?;
-                        info.aki = aki.key_identifier.map(|k| k.as_bytes().to_vec());
-                        vr = Reader::new(&[]);
-                    }
-                    OID_IAN | OID_FRESHEST | OID_AIA => vr = Reader::new(&[]),
-                    other => {
-                        if critical {
-                            return Err(CrlIndexError::Unsupported {
-                                offset: e.offset,
-                                what: alloc::format!(
-                                    "unknown critical CRL extension {}",
-                                    oid_string(other)
-                                ),
-                            });
-                        }
-                        vr = Reader::new(&[]);
-                    }
-                }
-                vr.finish("trailing data in extension value")?;
-            }
+            indirect = crl_extensions(&wrap, &mut info, limits)?;
         }
         t.finish("trailing data in tbsCertList")?;
+        let mut r = Reader::with_base(outer_rest, self.tbs_end);
+        let alg = r.expect(TAG_SEQ, "signatureAlgorithm is not a SEQUENCE")?;
+        let sig = r.expect(TAG_BITS, "signatureValue is not a BIT STRING")?;
+        r.finish("trailing data in CertificateList")?;
+        let alg_der = outer_rest
+            .get(..alg.end().saturating_sub(self.tbs_end))
+            .unwrap_or(&[]);
+        if alg_der != self.inner_alg_der.as_slice() {
+            return Err(der_err(
+                alg.offset,
+                "signature algorithms differ (RFC 5280 §5.1.1.2)",
+            ));
+        }
+        let signature = match sig.content.split_first() {
+            Some((0, rest)) => rest,
+            _ => return Err(der_err(sig.offset, "signature BIT STRING has unused bits")),
+        };
         if indirect {
             return Err(CrlIndexError::Unsupported {
-                offset: tbs.offset,
+                offset: self.tbs_start,
                 what: String::from("indirect CRL (RFC 5280 §5.3.3)"),
             });
         }
+        info.crl_sha256 = sha256(signature);
+        Ok((info, signature))
+    }
+}
+
+/// Extensions (RFC 5280 §5.2) from `[0] EXPLICIT Extensions` into `info`; returns
+/// whether the issuingDistributionPoint marks an indirect CRL.
+fn crl_extensions(
+    wrap: &Tlv<'_>,
+    info: &mut CrlInfo,
+    limits: ReadLimits,
+) -> Result<bool, CrlIndexError> {
+    let mut indirect = false;
+    let mut w = wrap.reader();
+    let exts = w.expect(TAG_SEQ, "Extensions is not a SEQUENCE")?;
+    w.finish("trailing data after Extensions")?;
+    if exts.content.is_empty() {
+        return Err(der_err(exts.offset, "empty Extensions"));
+    }
+    let mut er = exts.reader();
+    let mut seen: Vec<&[u8]> = Vec::new();
+    while !er.is_empty() {
+        if seen.len() >= limits.max_extensions {
+            return Err(CrlIndexError::TooLarge {
+                what: "CRL extensions",
+                limit: limits.max_extensions as u64,
+            });
+        }
+        let e = er.read()?;
+        let (oid, critical, value) = extension(&e)?;
+        if seen.contains(&oid) {
+            return Err(der_err(e.offset, "duplicate CRL extension (RFC 5280 §5.2)"));
+        }
+        seen.push(oid);
+        let mut vr = value.reader();
+        match oid {
+            OID_CRL_NUMBER => {
+                let n = vr.expect(TAG_INT, "cRLNumber is not an INTEGER")?;
+                info.number = Some(crl_der::unsigned(&n)?.to_vec());
+            }
+            OID_DELTA => {
+                let n = vr.expect(TAG_INT, "BaseCRLNumber is not an INTEGER")?;
+                info.delta_base = Some(crl_der::unsigned(&n)?.to_vec());
+            }
+            OID_IDP => {
+                let idp = x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint::from_der(
+                    value.content,
+                )
+                .map_err(|_| der_err(value.content_offset, "bad issuingDistributionPoint"))?;
+                indirect = idp.indirect_crl;
+                info.idp_der = Some(value.content.to_vec());
+                vr = Reader::new(&[]);
+            }
+            OID_AKI => {
+                let aki = x509_cert::ext::pkix::AuthorityKeyIdentifier::from_der(value.content)
+                    .map_err(|_| der_err(value.content_offset, "bad authorityKeyIdentifier"))?;
+                info.aki = aki.key_identifier.map(|k| k.as_bytes().to_vec());
+                vr = Reader::new(&[]);
+            }
+            OID_IAN | OID_FRESHEST | OID_AIA => vr = Reader::new(&[]),
+            other => {
+                if critical {
+                    return Err(CrlIndexError::Unsupported {
+                        offset: e.offset,
+                        what: alloc::format!(
+                            "unknown critical CRL extension {}",
+                            oid_string(other)
+                        ),
+                    });
+                }
+                vr = Reader::new(&[]);
+            }
+        }
+        vr.finish("trailing data in extension value")?;
+    }
+    Ok(indirect)
+}
+
+impl<'a> RawCrl<'a> {
+    /// Parses the CRL structure (RFC 5280 §5.1) except the revoked entries, which
+    /// [`index`](Self::index) walks.
+    pub fn parse(der: &'a [u8]) -> Result<Self, CrlIndexError> {
+        Self::parse_with(der, ReadLimits::default())
+    }
+
+    /// [`parse`](Self::parse) with explicit bounds.
+    pub fn parse_with(der: &'a [u8], limits: ReadLimits) -> Result<Self, CrlIndexError> {
+        // The whole structure first, so that a truncated or padded file is reported as such.
+        let mut top = Reader::new(der);
+        let outer = top.expect(TAG_SEQ, "CertificateList is not a SEQUENCE")?;
+        top.finish("trailing data after the CRL")?;
+        let tbs = outer
+            .reader()
+            .expect(TAG_SEQ, "tbsCertList is not a SEQUENCE")?;
+        let head = Head::parse(der)?;
+        let tail = der.get(head.tail_start..).unwrap_or(&[]);
+        let (info, signature) = head.parse_tail(tail, limits)?;
+        let tbs_der = der.get(tbs.offset..tbs.end()).unwrap_or(&[]);
+        let revoked = head.revoked.map(|(s, e)| (s, der.get(s..e).unwrap_or(&[])));
         Ok(Self {
             der,
             tbs: tbs_der,
-            sig_alg,
+            sig_alg: head.sig_alg,
             signature,
             info,
             revoked,
-            indirect,
             limits,
         })
     }
@@ -551,30 +646,7 @@ impl<'a> RawCrl<'a> {
     /// The issuer checks of [`verify_signed_by`](Self::verify_signed_by), without the
     /// signature.
     fn check_issuer(&self, ca: &Cert) -> Result<(), CrlIndexError> {
-        let issuer = self.info.issuer().ok_or(CrlIndexError::IssuerMismatch {
-            detail: "issuer name undecodable",
-        })?;
-        if !crate::name::name_eq(&issuer, ca.subject()) {
-            return Err(CrlIndexError::IssuerMismatch {
-                detail: "the CRL issuer is not the CA's subject",
-            });
-        }
-        if let (Some(a), Some(s)) = (self.info.aki.as_deref(), ca.subject_key_id())
-            && a != s
-        {
-            return Err(CrlIndexError::IssuerMismatch {
-                detail: "authorityKeyIdentifier differs from the CA's subjectKeyIdentifier",
-            });
-        }
-        if ca
-            .key_usage()
-            .is_some_and(|ku| !ku.contains(crate::cert::KeyUsageBits::CRL_SIGN))
-        {
-            return Err(CrlIndexError::IssuerMismatch {
-                detail: "the CA certificate lacks cRLSign",
-            });
-        }
-        Ok(())
+        check_issuer(&self.info, ca)
     }
 
     /// [`verify_signed_by`](Self::verify_signed_by) with each of `cas` in turn until one
@@ -654,121 +726,226 @@ impl<'a> RawCrl<'a> {
 
     /// [`index`](Self::index) without the checksum, which the caller fills in.
     fn index_unsealed(&self) -> Result<CrlIndex, CrlIndexError> {
-        let mut c = Collector::Fast(FastBuilder::new());
+        let mut c = Collector::new();
         if let Some((off, content)) = self.revoked {
-            // The smallest entry is 20 bytes (SEQUENCE, one-byte INTEGER, UTCTime): an
-            // upper bound on the count, reserved up front (untouched pages cost nothing).
-            let bound = (content.len() / 20).min(self.limits.max_entries);
-            c.reserve(bound);
-            // Offsets relative to the CRL: re-base by wrapping in a Tlv.
-            let wrap = Tlv {
-                tag: TAG_SEQ,
-                offset: off,
-                content_offset: off,
-                content,
-            };
-            let mut r = wrap.reader();
-            // Bounded: every iteration consumes at least two bytes of `content`.
-            while !r.is_empty() {
-                if c.len() >= self.limits.max_entries {
-                    return Err(CrlIndexError::TooLarge {
-                        what: "revoked entries",
-                        limit: self.limits.max_entries as u64,
-                    });
-                }
-                let entry = r.expect(TAG_SEQ, "revoked entry is not a SEQUENCE")?;
-                let (serial, secs, reason) = self.entry(&entry)?;
-                c.push(
-                    serial.content,
-                    serial.offset,
-                    secs,
-                    reason,
-                    self.limits.max_serial_len,
-                )?;
-            }
+            c.reserve_for(content.len(), &self.limits);
+            walk_entries(content, off, true, &mut c, &self.limits)?;
         }
         c.finish(&self.info)
     }
+}
 
-    fn entry<'e>(&self, entry: &Tlv<'e>) -> Result<(Tlv<'e>, u64, u8), CrlIndexError> {
-        let mut er = entry.reader();
-        let serial = er.expect(TAG_INT, "userCertificate is not an INTEGER")?;
-        crl_der::integer(&serial)?;
-        if serial.content.len() > self.limits.max_serial_len {
+/// Checks that `ca` may have issued a CRL with these fields: issuer name equals the CA's
+/// subject (RFC 5280 §5.1.2.3), authorityKeyIdentifier matches its subjectKeyIdentifier
+/// when both are present (§5.2.1), and the CA may sign CRLs (cRLSign, §4.2.1.3).
+fn check_issuer(info: &CrlInfo, ca: &Cert) -> Result<(), CrlIndexError> {
+    let issuer = info.issuer().ok_or(CrlIndexError::IssuerMismatch {
+        detail: "issuer name undecodable",
+    })?;
+    if !crate::name::name_eq(&issuer, ca.subject()) {
+        return Err(CrlIndexError::IssuerMismatch {
+            detail: "the CRL issuer is not the CA's subject",
+        });
+    }
+    if let (Some(a), Some(s)) = (info.aki.as_deref(), ca.subject_key_id())
+        && a != s
+    {
+        return Err(CrlIndexError::IssuerMismatch {
+            detail: "authorityKeyIdentifier differs from the CA's subjectKeyIdentifier",
+        });
+    }
+    if ca
+        .key_usage()
+        .is_some_and(|ku| !ku.contains(crate::cert::KeyUsageBits::CRL_SIGN))
+    {
+        return Err(CrlIndexError::IssuerMismatch {
+            detail: "the CA certificate lacks cRLSign",
+        });
+    }
+    Ok(())
+}
+
+/// Walks revoked entries (RFC 5280 §5.1.2.6) in `data`, which starts at byte `base` of
+/// the CRL, into `c`; returns how many bytes it consumed. With `last`, `data` ends where
+/// revokedCertificates ends and must hold whole entries; otherwise an entry cut by the
+/// end of `data` is left for the caller to complete (a streaming reader).
+fn walk_entries(
+    data: &[u8],
+    base: usize,
+    last: bool,
+    c: &mut Collector,
+    limits: &ReadLimits,
+) -> Result<usize, CrlIndexError> {
+    let mut pos = 0usize;
+    // Bounded: every iteration consumes at least two bytes of `data` or returns.
+    while let Some(mut rest) = data.get(pos..).filter(|r| !r.is_empty()) {
+        if c.len() >= limits.max_entries {
             return Err(CrlIndexError::TooLarge {
-                what: "serial number length",
-                limit: self.limits.max_serial_len as u64,
+                what: "revoked entries",
+                limit: limits.max_entries as u64,
             });
         }
-        let secs = crl_der::time(&er.read()?)?;
-        let mut reason = NO_REASON;
-        if !er.is_empty() {
-            let exts = er.expect(TAG_SEQ, "crlEntryExtensions is not a SEQUENCE")?;
-            er.finish("trailing data in revoked entry")?;
-            if exts.content.is_empty() {
-                return Err(der_err(exts.offset, "empty crlEntryExtensions"));
+        if let Collector::Fast(f) = c {
+            pos = f.walk_common(data, pos, limits);
+            let Some(r) = data.get(pos..).filter(|r| !r.is_empty()) else {
+                break;
+            };
+            rest = r;
+        }
+        let at = base.saturating_add(pos);
+        if !last && crl_der::needs_more(rest) {
+            return Ok(pos);
+        }
+        let mut r = Reader::with_base(rest, at);
+        let entry = r.expect(TAG_SEQ, "revoked entry is not a SEQUENCE")?;
+        let (serial, secs, reason) = entry_slow(&entry, limits)?;
+        c.push(
+            serial.content,
+            serial.offset,
+            secs,
+            reason,
+            limits.max_serial_len,
+        )?;
+        pos = pos
+            .saturating_add(entry.end().saturating_sub(at))
+            .max(pos + 2);
+    }
+    Ok(pos)
+}
+
+/// The common entry: `SEQUENCE { INTEGER, UTCTime, [reasonCode extension alone] }` with
+/// a non-negative serial of at most 64 bits, in the exact bytes DER gives it, checked as
+/// [`entry_slow`] would. Returns the serial value, its INTEGER length and the packed date
+/// and reason; `None` for anything else, which [`entry_slow`] then reads (or rejects).
+#[inline(always)]
+fn entry_common(body: &[u8]) -> Option<(u64, usize, u64)> {
+    let [TAG_INT, sl, rest @ ..] = body else {
+        return None;
+    };
+    let sl = usize::from(*sl);
+    let (serial, rest) = rest.split_at_checked(sl)?;
+    let magnitude = match serial {
+        // Minimal (X.690 §8.3.2) and non-negative, at most 64 bits.
+        [0x00, b, m @ ..] if *b >= 0x80 && m.len() < 8 => serial.get(1..)?,
+        [b, ..] if *b < 0x80 && sl <= 8 && !(*b == 0 && sl > 1) => serial,
+        _ => return None,
+    };
+    let mut v = [0u8; 8];
+    v.get_mut(8 - magnitude.len()..)?.copy_from_slice(magnitude);
+    let (t, rest) = rest.split_first_chunk::<15>()?;
+    let [0x17, 13, time @ ..] = t else {
+        return None;
+    };
+    let secs = crl_der::utc_time_fast(time)?;
+    let reason = match rest {
+        [] => NO_REASON,
+        // crlEntryExtensions { Extension { reasonCode, OCTET STRING { ENUMERATED } } }
+        [
+            0x30,
+            0x0c,
+            0x30,
+            0x0a,
+            0x06,
+            0x03,
+            0x55,
+            0x1d,
+            0x15,
+            0x04,
+            0x03,
+            0x0a,
+            0x01,
+            r,
+        ] if *r <= 10 && *r != 7 => *r,
+        _ => return None,
+    };
+    if secs >= 1 << 56 {
+        return None;
+    }
+    Some((u64::from_be_bytes(v), sl, secs << 8 | u64::from(reason)))
+}
+
+/// One entry (RFC 5280 §5.1.2.6): `SEQUENCE { userCertificate INTEGER, revocationDate
+/// Time, crlEntryExtensions Extensions OPTIONAL }`; the reasonCode (§5.3.1) is kept,
+/// invalidityDate (§5.3.2) and holdInstructionCode are skipped, certificateIssuer
+/// (§5.3.3) and unknown critical entry extensions make the CRL unusable (§5.3).
+fn entry_slow<'e>(
+    entry: &Tlv<'e>,
+    limits: &ReadLimits,
+) -> Result<(Tlv<'e>, u64, u8), CrlIndexError> {
+    let mut er = entry.reader();
+    let serial = er.expect(TAG_INT, "userCertificate is not an INTEGER")?;
+    crl_der::integer(&serial)?;
+    if serial.content.len() > limits.max_serial_len {
+        return Err(CrlIndexError::TooLarge {
+            what: "serial number length",
+            limit: limits.max_serial_len as u64,
+        });
+    }
+    let secs = crl_der::time(&er.read()?)?;
+    let mut reason = NO_REASON;
+    if !er.is_empty() {
+        let exts = er.expect(TAG_SEQ, "crlEntryExtensions is not a SEQUENCE")?;
+        er.finish("trailing data in revoked entry")?;
+        if exts.content.is_empty() {
+            return Err(der_err(exts.offset, "empty crlEntryExtensions"));
+        }
+        let mut xr = exts.reader();
+        let mut seen: [&[u8]; 4] = [&[]; 4];
+        let mut n = 0usize;
+        while !xr.is_empty() {
+            if n >= limits.max_extensions {
+                return Err(CrlIndexError::TooLarge {
+                    what: "entry extensions",
+                    limit: limits.max_extensions as u64,
+                });
             }
-            let mut xr = exts.reader();
-            let mut seen: [&[u8]; 4] = [&[]; 4];
-            let mut n = 0usize;
-            while !xr.is_empty() {
-                if n >= self.limits.max_extensions {
-                    return Err(CrlIndexError::TooLarge {
-                        what: "entry extensions",
-                        limit: self.limits.max_extensions as u64,
+            let e = xr.read()?;
+            let (oid, critical, value) = extension(&e)?;
+            if seen.iter().take(n.min(4)).any(|s| *s == oid) {
+                return Err(der_err(
+                    e.offset,
+                    "duplicate entry extension (RFC 5280 §5.3)",
+                ));
+            }
+            if let Some(slot) = seen.get_mut(n) {
+                *slot = oid;
+            }
+            n += 1;
+            match oid {
+                OID_CRL_REASON => {
+                    let mut vr = value.reader();
+                    let v = vr.expect(TAG_ENUM, "reasonCode is not ENUMERATED")?;
+                    vr.finish("trailing data in reasonCode")?;
+                    let code = match v.content {
+                        [c] if *c < 0x80 => *c,
+                        _ => return Err(der_err(v.offset, "bad reasonCode")),
+                    };
+                    if RevocationReason::from_code(u32::from(code)).is_none() {
+                        return Err(der_err(v.offset, "unknown reasonCode value"));
+                    }
+                    reason = code;
+                }
+                OID_INVALIDITY_DATE | OID_HOLD_INSTRUCTION => {}
+                OID_CERT_ISSUER => {
+                    return Err(CrlIndexError::Unsupported {
+                        offset: e.offset,
+                        what: String::from("certificateIssuer entry extension (RFC 5280 §5.3.3)"),
                     });
                 }
-                let e = xr.read()?;
-                let (oid, critical, value) = extension(&e)?;
-                if seen.iter().take(n.min(4)).any(|s| *s == oid) {
-                    return Err(der_err(
-                        e.offset,
-                        "duplicate entry extension (RFC 5280 §5.3)",
-                    ));
+                other if critical => {
+                    return Err(CrlIndexError::Unsupported {
+                        offset: e.offset,
+                        what: alloc::format!(
+                            "unknown critical entry extension {}",
+                            oid_string(other)
+                        ),
+                    });
                 }
-                if let Some(slot) = seen.get_mut(n) {
-                    *slot = oid;
-                }
-                n += 1;
-                match oid {
-                    OID_CRL_REASON => {
-                        let mut vr = value.reader();
-                        let v = vr.expect(TAG_ENUM, "reasonCode is not ENUMERATED")?;
-                        vr.finish("trailing data in reasonCode")?;
-                        let code = match v.content {
-                            [c] if *c < 0x80 => *c,
-                            _ => return Err(der_err(v.offset, "bad reasonCode")),
-                        };
-                        if RevocationReason::from_code(u32::from(code)).is_none() {
-                            return Err(der_err(v.offset, "unknown reasonCode value"));
-                        }
-                        reason = code;
-                    }
-                    OID_INVALIDITY_DATE | OID_HOLD_INSTRUCTION => {}
-                    OID_CERT_ISSUER => {
-                        return Err(CrlIndexError::Unsupported {
-                            offset: e.offset,
-                            what: String::from(
-                                "certificateIssuer entry extension (RFC 5280 §5.3.3)",
-                            ),
-                        });
-                    }
-                    other if critical => {
-                        return Err(CrlIndexError::Unsupported {
-                            offset: e.offset,
-                            what: alloc::format!(
-                                "unknown critical entry extension {}",
-                                oid_string(other)
-                            ),
-                        });
-                    }
-                    _ => {}
-                }
+                _ => {}
             }
         }
-        let _ = self.indirect;
-        Ok((serial, secs, reason))
     }
+    Ok((serial, secs, reason))
 }
 
 /// The digest of the TBS bytes, made by the backend that will check the signature.
@@ -1064,6 +1241,17 @@ enum Collector {
 }
 
 impl Collector {
+    pub(crate) fn new() -> Self {
+        Self::Fast(FastBuilder::new())
+    }
+
+    /// Reserves room for the most entries `content_len` bytes of revokedCertificates can
+    /// hold: the smallest entry is 20 bytes (SEQUENCE, one-byte INTEGER, UTCTime).
+    /// Untouched pages of the reservation cost nothing.
+    pub(crate) fn reserve_for(&mut self, content_len: usize, limits: &ReadLimits) {
+        self.reserve((content_len / 20).min(limits.max_entries));
+    }
+
     fn reserve(&mut self, n: usize) {
         match self {
             Self::Fast(f) => f.recs.reserve(n),
@@ -1106,7 +1294,7 @@ impl Collector {
         }
     }
 
-    fn finish(self, info: &CrlInfo) -> Result<CrlIndex, CrlIndexError> {
+    pub(crate) fn finish(self, info: &CrlInfo) -> Result<CrlIndex, CrlIndexError> {
         match self {
             Self::Fast(f) => f.finish(info),
             Self::General(b) => b.finish(info),
@@ -1137,6 +1325,33 @@ struct FastBuilder {
 }
 
 impl FastBuilder {
+    /// Takes entries of the common shape ([`entry_common`]) from `data` at `pos` while
+    /// they come whole; returns where it stopped (an entry of another shape, a cut entry,
+    /// the entry limit or the end).
+    fn walk_common(&mut self, data: &[u8], mut pos: usize, limits: &ReadLimits) -> usize {
+        let room = limits.max_entries.saturating_sub(self.recs.len());
+        let mut width = self.width;
+        // Bounded: at most `room` iterations, each consuming an entry.
+        for _ in 0..room {
+            let Some([TAG_SEQ, l, body @ ..]) = data.get(pos..) else {
+                break;
+            };
+            let l = usize::from(*l);
+            let Some((v, w, packed)) = body.get(..l).filter(|_| l < 0x80).and_then(entry_common)
+            else {
+                break;
+            };
+            if w > limits.max_serial_len {
+                break;
+            }
+            width = width.max(w);
+            self.recs.push((v, packed));
+            pos += 2 + l;
+        }
+        self.width = width;
+        pos
+    }
+
     fn new() -> Self {
         Self {
             recs: Vec::new(),
