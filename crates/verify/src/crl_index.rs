@@ -1406,229 +1406,88 @@ impl FastBuilder {
     }
 
     fn finish_w<const W: usize>(self, info: &CrlInfo) -> Result<CrlIndex, CrlIndexError> {
-        let mut recs = self.recs;
-        if !recs.windows(2).all(|p| matches!(p, [a, b] if a.0 <= b.0)) {
-            recs = radix_sort(recs);
-        }
+        let recs = crate::crl_sort::sort_records(self.recs, true);
         let n = recs.len();
         let meta = encode_meta(info);
         let total = HEADER_LEN
             .saturating_add(meta.len())
             .saturating_add(n.saturating_mul(W + 8));
-        let mut buf = Vec::with_capacity(total);
-        write_header(&mut buf, W, n, meta.len());
-        buf.extend_from_slice(&meta);
-        let mut prev: Option<u64> = None;
-        for &(v, _) in &recs {
-            if prev == Some(v) {
-                let mut tmp = [0u8; 9];
-                return Err(CrlIndexError::DuplicateSerial {
-                    serial: hex(minimal_content(v, &mut tmp)),
-                });
-            }
-            prev = Some(v);
-            // Key: the value sign-extended (with zeros) to W bytes, top bit flipped.
-            let mut k = [0u8; 16];
-            if let Some(t) = k.last_chunk_mut::<8>() {
-                *t = v.to_be_bytes();
-            }
-            let mut key = k.last_chunk::<W>().copied().unwrap_or([0; W]);
-            if let Some(b) = key.first_mut() {
-                *b ^= 0x80;
-            }
-            buf.extend_from_slice(&key);
+        let mut head = Vec::with_capacity(HEADER_LEN.saturating_add(meta.len()));
+        write_header(&mut head, W, n, meta.len());
+        head.extend_from_slice(&meta);
+        // Zeroed pages come from the allocator untouched: each half of the layout is
+        // first written (and faulted in) by the thread that fills it.
+        let mut buf = alloc::vec![0u8; total];
+        let (h, body) = buf.split_at_mut(head.len().min(total));
+        h.copy_from_slice(head.get(..h.len()).unwrap_or(&[]));
+        let (keys, packed) = body.split_at_mut(n.saturating_mul(W).min(body.len()));
+        let half = n / 2;
+        let (r1, r2) = recs.split_at(half);
+        let (k1, k2) = keys.split_at_mut(half.saturating_mul(W).min(keys.len()));
+        let (p1, p2) = packed.split_at_mut(half.saturating_mul(8).min(packed.len()));
+        if let (Some(a), Some(b)) = (r1.last(), r2.first())
+            && a.0 == b.0
+        {
+            return Err(duplicate(a.0));
         }
-        for &(_, p) in &recs {
-            buf.extend_from_slice(&p.to_le_bytes());
-        }
+        #[cfg(feature = "std")]
+        let (e2, e1) = if n >= 1 << 16 {
+            let upper = std::sync::Mutex::new(Some((k2, p2)));
+            join2(
+                || match upper.lock().ok().and_then(|mut g| g.take()) {
+                    Some((k, p)) => emit::<W>(r2, k, p),
+                    None => Ok(()),
+                },
+                || emit::<W>(r1, k1, p1),
+            )
+        } else {
+            (emit::<W>(r2, k2, p2), emit::<W>(r1, k1, p1))
+        };
+        #[cfg(not(feature = "std"))]
+        let (e2, e1) = (emit::<W>(r2, k2, p2), emit::<W>(r1, k1, p1));
+        e1.and(e2)?;
         Ok(CrlIndex::unsealed(buf, info.clone(), W, n, meta.len()))
     }
 }
 
-/// One distribution pass: the entries of `src`, whose keys lie in `lo ..= lo + range`,
-/// into `dst` by `(key - lo) >> shift`, stable; returns where each bucket starts (and
-/// the end) in `starts`.
-fn distribute(
-    src: &[(u64, u64)],
-    dst: &mut [(u64, u64)],
-    lo: u64,
-    shift: u32,
-    starts: &mut Vec<u32>,
-    buckets: usize,
-) {
-    let bucket = |v: u64| (v.wrapping_sub(lo) >> shift) as usize;
-    starts.clear();
-    starts.resize(buckets + 1, 0);
-    for r in src {
-        if let Some(c) = starts.get_mut(bucket(r.0) + 1) {
-            *c += 1;
-        }
-    }
-    let mut sum = 0u32;
-    for c in starts.iter_mut() {
-        sum += *c;
-        *c = sum;
-    }
-    let mut next = starts.clone();
-    for &r in src {
-        if let Some(p) = next.get_mut(bucket(r.0)) {
-            if let Some(slot) = dst.get_mut(*p as usize) {
-                *slot = r;
-            }
-            *p += 1;
-        }
+/// A duplicate-serial error for the value `v`.
+#[cold]
+fn duplicate(v: u64) -> CrlIndexError {
+    let mut tmp = [0u8; 9];
+    CrlIndexError::DuplicateSerial {
+        serial: hex(minimal_content(v, &mut tmp)),
     }
 }
 
-/// [`distribute`] within `v` itself, by cycles of swaps (not stable).
-fn distribute_in_place(v: &mut [(u64, u64)], lo: u64, shift: u32, buckets: usize) -> Vec<u32> {
-    let bucket = |k: u64| (k.wrapping_sub(lo) >> shift) as usize;
-    let mut starts = alloc::vec![0u32; buckets + 1];
-    for r in v.iter() {
-        if let Some(c) = starts.get_mut(bucket(r.0) + 1) {
-            *c += 1;
-        }
-    }
-    let mut sum = 0u32;
-    for c in starts.iter_mut() {
-        sum += *c;
-        *c = sum;
-    }
-    let mut next = starts.clone();
-    for b in 0..buckets {
-        let end = starts.get(b + 1).copied().unwrap_or(0);
-        // Each step puts one entry in its final bucket: at most n steps in all.
-        while let Some(&at) = next.get(b)
-            && at < end
-        {
-            let Some(mut r) = v.get(at as usize).copied() else {
-                break;
-            };
-            loop {
-                let d = bucket(r.0);
-                if d == b {
-                    break;
-                }
-                let Some(slot) = next.get_mut(d) else { break };
-                if let Some(x) = v.get_mut(*slot as usize) {
-                    core::mem::swap(&mut r, x);
-                }
-                *slot += 1;
-            }
-            if let Some(x) = v.get_mut(at as usize) {
-                *x = r;
-            }
-            if let Some(nb) = next.get_mut(b) {
-                *nb += 1;
-            }
-        }
-    }
-    starts
-}
-
-/// Bits of bucket index for `n` entries: about two entries per bucket.
-fn bucket_bits(n: usize) -> u32 {
-    (usize::BITS - 1 - n.max(1).leading_zeros()).saturating_sub(1)
-}
-
-/// Sorts by the first field: a most-significant-digit radix sort over the range of
-/// keys, in two levels (a few thousand buckets into a second array, then each bucket,
-/// small enough for the cache, spread into tiny buckets and insertion-sorted).
-fn radix_sort(recs: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
-    let n = recs.len();
-    let (lo, hi) = recs
+/// Writes sorted records into their part of the index layout: each value as a `W`-byte
+/// key (sign-extended with zeros, top bit flipped) and its packed date and reason.
+fn emit<const W: usize>(
+    recs: &[(u64, u64)],
+    keys: &mut [u8],
+    packed: &mut [u8],
+) -> Result<(), CrlIndexError> {
+    let mut prev: Option<u64> = None;
+    for ((&(v, p), k), q) in recs
         .iter()
-        .fold((u64::MAX, 0u64), |(lo, hi), r| (lo.min(r.0), hi.max(r.0)));
-    let range = hi.saturating_sub(lo);
-    let need = u64::BITS - range.leading_zeros();
-    let bits = bucket_bits(n).clamp(1, 22);
-    let top = bits.div_ceil(2).min(need).min(12);
-    let shift = need.saturating_sub(top);
-    let buckets = usize::try_from(range >> shift).unwrap_or(0) + 1;
-    let mut out = recs;
-    let starts = distribute_in_place(&mut out, lo, shift, buckets);
-    // The buckets are independent: the upper half is sorted on a second thread.
-    let half = starts.partition_point(|&st| (st as usize) < n / 2);
-    let (s_lo, s_hi) = (starts.get(..=half), starts.get(half..));
-    let at = starts.get(half).map_or(0, |&x| x as usize);
-    let (lo_half, hi_half) = out.split_at_mut(at.min(n));
-    match (s_lo, s_hi) {
-        (Some(s_lo), Some(s_hi)) if n >= 1 << 16 => {
-            #[cfg(feature = "std")]
-            {
-                let upper = std::sync::Mutex::new(Some(hi_half));
-                let run_upper = || {
-                    if let Some(p) = upper.lock().ok().and_then(|mut g| g.take()) {
-                        sort_buckets(p, s_hi, at as u32);
-                    }
-                };
-                join2(run_upper, || sort_buckets(lo_half, s_lo, 0));
-            }
-            #[cfg(not(feature = "std"))]
-            {
-                sort_buckets(lo_half, s_lo, 0);
-                sort_buckets(hi_half, s_hi, at as u32);
-            }
+        .zip(keys.chunks_exact_mut(W))
+        .zip(packed.chunks_exact_mut(8))
+    {
+        if prev == Some(v) {
+            return Err(duplicate(v));
         }
-        _ => sort_buckets(&mut out, &starts, 0),
+        prev = Some(v);
+        let mut wide = [0u8; 16];
+        if let Some(t) = wide.last_chunk_mut::<8>() {
+            *t = v.to_be_bytes();
+        }
+        let mut key = wide.last_chunk::<W>().copied().unwrap_or([0; W]);
+        if let Some(b) = key.first_mut() {
+            *b ^= 0x80;
+        }
+        k.copy_from_slice(&key);
+        q.copy_from_slice(&p.to_le_bytes());
     }
-    out
-}
-
-/// Sorts each bucket of `out` (bucket `i` spans `starts[i] - base .. starts[i + 1] - base`):
-/// spread into about two entries per sub-bucket, then insertion sort.
-fn sort_buckets(out: &mut [(u64, u64)], starts: &[u32], base: u32) {
-    let mut scratch: Vec<(u64, u64)> = Vec::new();
-    let mut inner = Vec::new();
-    for se in starts.windows(2) {
-        let [s, e] = *se else { continue };
-        let (s, e) = (s.wrapping_sub(base) as usize, e.wrapping_sub(base) as usize);
-        let Some(part) = out.get_mut(s..e) else {
-            continue;
-        };
-        if part.len() <= 16 {
-            insertion_sort(part);
-            continue;
-        }
-        let (plo, phi) = part
-            .iter()
-            .fold((u64::MAX, 0u64), |(lo, hi), r| (lo.min(r.0), hi.max(r.0)));
-        let prange = phi.saturating_sub(plo);
-        let pneed = u64::BITS - prange.leading_zeros();
-        let pbits = bucket_bits(part.len()).clamp(1, 16).min(pneed);
-        let pshift = pneed.saturating_sub(pbits);
-        let pbuckets = usize::try_from(prange >> pshift).unwrap_or(0) + 1;
-        scratch.clear();
-        scratch.resize(part.len(), (0, 0));
-        distribute(part, &mut scratch, plo, pshift, &mut inner, pbuckets);
-        for ie in inner.windows(2) {
-            let [a, b] = *ie else { continue };
-            if let Some(sub) = scratch.get_mut(a as usize..b as usize) {
-                if sub.len() <= 16 {
-                    insertion_sort(sub);
-                } else {
-                    sub.sort_unstable_by_key(|r| r.0);
-                }
-            }
-        }
-        part.copy_from_slice(&scratch);
-    }
-}
-
-/// Insertion sort by the first field, for the few entries of one bucket.
-fn insertion_sort(v: &mut [(u64, u64)]) {
-    for i in 1..v.len() {
-        let mut j = i;
-        while j > 0 {
-            match (v.get(j - 1).copied(), v.get(j).copied()) {
-                (Some(a), Some(b)) if a.0 > b.0 => {
-                    v.swap(j - 1, j);
-                    j -= 1;
-                }
-                _ => break,
-            }
-        }
-    }
+    Ok(())
 }
 
 /// Sorts `v` by `cmp`, where `key` is a numeric prefix of the order (`key(a) < key(b)`
@@ -2257,7 +2116,7 @@ impl CrlIndex {
 mod tests {
     use super::*;
 
-    /// The radix and bucket sorts agree with a comparison sort on spread, clustered,
+    /// The bucket sort (for serials beyond 64 bits) agrees with a comparison sort on spread, clustered,
     /// narrow and already ordered keys.
     #[test]
     fn sorts_agree_with_sort_unstable() {
@@ -2280,14 +2139,7 @@ mod tests {
                 let v: Vec<(u64, u64)> = (0..n).map(|i| (shape(rnd(), i), i as u64)).collect();
                 let mut want = v.clone();
                 want.sort_by_key(|r| r.0);
-                let got = radix_sort(v.clone());
                 let keys = |s: &[(u64, u64)]| s.iter().map(|r| r.0).collect::<Vec<_>>();
-                assert_eq!(keys(&got), keys(&want), "radix n={n}");
-                let mut a = got.clone();
-                a.sort();
-                let mut b = want.clone();
-                b.sort();
-                assert_eq!(a, b, "radix keeps every entry, n={n}");
                 let got = bucket_sort(v, |r| r.0, |a, b| a.0.cmp(&b.0));
                 assert_eq!(keys(&got), keys(&want), "bucket n={n}");
             }

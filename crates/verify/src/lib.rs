@@ -19,6 +19,7 @@ pub mod cms;
 pub mod crl;
 mod crl_der;
 pub mod crl_index;
+mod crl_sort;
 #[cfg(feature = "std")]
 pub mod crl_store;
 pub mod error;
