@@ -7,11 +7,13 @@
 //! ```text
 //! offset  size  field
 //!      0     8  magic "INKANCRL"
-//!      8     4  format version (1), little-endian
+//!      8     4  format version (2), little-endian
 //!     12     4  key width W in bytes (1..=32)
 //!     16     8  entry count n
 //!     24     8  metadata length M
-//!     32     8  XXH3-64 of every byte from offset 48 to the end
+//!     32     8  checksum: XXH3-64 of the two XXH3-64 values (little-endian, 16 bytes)
+//!               of bytes 48 to the end of the serials and of the rest (computed
+//!               on two threads)
 //!     40     8  reserved (0)
 //!     48     M  metadata (issuer, times, CRL number, IDP, AKI, signer key hash, …)
 //!   48+M   n·W  serials: two's complement, sign-extended to W bytes, top bit flipped,
@@ -830,8 +832,19 @@ fn entry_common(body: &[u8]) -> Option<(u64, usize, u64)> {
         [b, ..] if *b < 0x80 && sl <= 8 && !(*b == 0 && sl > 1) => serial,
         _ => return None,
     };
-    let mut v = [0u8; 8];
-    v.get_mut(8 - magnitude.len()..)?.copy_from_slice(magnitude);
+    // The value: the eight bytes that end the INTEGER, masked to the magnitude (one
+    // load when the entry is long enough to hold them, as 6-byte and longer serials are).
+    let end = 2 + sl;
+    let window = end
+        .checked_sub(8)
+        .and_then(|s| body.get(s..end))
+        .and_then(|w| <[u8; 8]>::try_from(w).ok());
+    let value = match window {
+        Some(w) => u64::from_be_bytes(w) & (u64::MAX >> (64 - 8 * magnitude.len())),
+        None => magnitude
+            .iter()
+            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)),
+    };
     let (t, rest) = rest.split_first_chunk::<15>()?;
     let [0x17, 13, time @ ..] = t else {
         return None;
@@ -861,7 +874,7 @@ fn entry_common(body: &[u8]) -> Option<(u64, usize, u64)> {
     if secs >= 1 << 56 {
         return None;
     }
-    Some((u64::from_be_bytes(v), sl, secs << 8 | u64::from(reason)))
+    Some((value, sl, secs << 8 | u64::from(reason)))
 }
 
 /// One entry (RFC 5280 §5.1.2.6): `SEQUENCE { userCertificate INTEGER, revocationDate
@@ -1042,7 +1055,7 @@ fn join2<A: Send, B>(a: impl Fn() -> A + Sync, b: impl FnOnce() -> B) -> (A, B) 
 const NO_REASON: u8 = 0xff;
 const MAGIC: &[u8; 8] = b"INKANCRL";
 /// The persisted format version written by this build.
-pub const INDEX_FORMAT_VERSION: u32 = 1;
+pub const INDEX_FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = 48;
 const MAX_WIDTH: usize = 32;
 
@@ -1295,8 +1308,23 @@ impl Collector {
     }
 
     pub(crate) fn finish(self, info: &CrlInfo) -> Result<CrlIndex, CrlIndexError> {
+        self.finish_into(info, None)
+    }
+
+    /// The entries so far and the key width, while every serial fits 64 bits.
+    #[cfg(feature = "std")]
+    fn fast_shape(&self) -> Option<(usize, usize)> {
         match self {
-            Self::Fast(f) => f.finish(info),
+            Self::Fast(f) => Some((f.recs.len(), f.width)),
+            Self::General(_) => None,
+        }
+    }
+
+    /// [`finish`](Self::finish), writing the index into `out` (whatever its contents)
+    /// when given: memory the caller had faulted in while this thread was busy.
+    fn finish_into(self, info: &CrlInfo, out: Option<Vec<u8>>) -> Result<CrlIndex, CrlIndexError> {
+        match self {
+            Self::Fast(f) => f.finish(info, out),
             Self::General(b) => b.finish(info),
         }
     }
@@ -1390,22 +1418,26 @@ impl FastBuilder {
 
     /// Distributes the entries by value straight into the index layout (about two per
     /// bucket over the range of values), then sorts each bucket in place.
-    fn finish(self, info: &CrlInfo) -> Result<CrlIndex, CrlIndexError> {
+    fn finish(self, info: &CrlInfo, out: Option<Vec<u8>>) -> Result<CrlIndex, CrlIndexError> {
         // One instance per key width, so that key copies have a fixed size.
         match self.width {
-            0 | 1 => self.finish_w::<1>(info),
-            2 => self.finish_w::<2>(info),
-            3 => self.finish_w::<3>(info),
-            4 => self.finish_w::<4>(info),
-            5 => self.finish_w::<5>(info),
-            6 => self.finish_w::<6>(info),
-            7 => self.finish_w::<7>(info),
-            8 => self.finish_w::<8>(info),
-            _ => self.finish_w::<9>(info),
+            0 | 1 => self.finish_w::<1>(info, out),
+            2 => self.finish_w::<2>(info, out),
+            3 => self.finish_w::<3>(info, out),
+            4 => self.finish_w::<4>(info, out),
+            5 => self.finish_w::<5>(info, out),
+            6 => self.finish_w::<6>(info, out),
+            7 => self.finish_w::<7>(info, out),
+            8 => self.finish_w::<8>(info, out),
+            _ => self.finish_w::<9>(info, out),
         }
     }
 
-    fn finish_w<const W: usize>(self, info: &CrlInfo) -> Result<CrlIndex, CrlIndexError> {
+    fn finish_w<const W: usize>(
+        self,
+        info: &CrlInfo,
+        out: Option<Vec<u8>>,
+    ) -> Result<CrlIndex, CrlIndexError> {
         let recs = crate::crl_sort::sort_records(self.recs, true);
         let n = recs.len();
         let meta = encode_meta(info);
@@ -1417,7 +1449,14 @@ impl FastBuilder {
         head.extend_from_slice(&meta);
         // Zeroed pages come from the allocator untouched: each half of the layout is
         // first written (and faulted in) by the thread that fills it.
-        let mut buf = alloc::vec![0u8; total];
+        // Every byte is written below, so the contents of `out` do not matter.
+        let mut buf = match out {
+            Some(mut b) => {
+                b.resize(total, 0);
+                b
+            }
+            None => alloc::vec![0u8; total],
+        };
         let (h, body) = buf.split_at_mut(head.len().min(total));
         h.copy_from_slice(head.get(..h.len()).unwrap_or(&[]));
         let (keys, packed) = body.split_at_mut(n.saturating_mul(W).min(body.len()));
@@ -1553,6 +1592,28 @@ fn bucket_sort<T: Copy>(
         }
     }
     out
+}
+
+/// The checksum of an index layout (format version 2): XXH3-64 over the two XXH3-64
+/// values of bytes 48 to the end of the serials and of the packed dates after them,
+/// which two threads compute at once for a large index.
+fn checksum(buf: &[u8], keys_at: usize, count: usize, width: usize) -> u64 {
+    let split = keys_at
+        .saturating_add(count.saturating_mul(width))
+        .clamp(HEADER_LEN.min(buf.len()), buf.len());
+    let (front, back) = buf.split_at(split);
+    let front = front.get(HEADER_LEN..).unwrap_or(&[]);
+    let h = |part: &[u8]| xxhash_rust::xxh3::xxh3_64(part);
+    let (a, b) = if buf.len() >= 1 << 20 {
+        join2(|| h(back), || h(front))
+    } else {
+        (h(back), h(front))
+    };
+    let mut both = [0u8; 16];
+    let (x, y) = both.split_at_mut(8);
+    x.copy_from_slice(&b.to_le_bytes());
+    y.copy_from_slice(&a.to_le_bytes());
+    h(&both)
 }
 
 fn write_header(buf: &mut Vec<u8>, w: usize, n: usize, meta_len: usize) {
@@ -1716,7 +1777,7 @@ impl CrlIndex {
 
     /// Fills in the checksum.
     fn sealed(mut self) -> Self {
-        let sum = xxhash_rust::xxh3::xxh3_64(self.buf.get(HEADER_LEN..).unwrap_or(&[]));
+        let sum = checksum(&self.buf, self.keys_at, self.count, self.width);
         if let Some(s) = self.buf.get_mut(32..40) {
             s.copy_from_slice(&sum.to_le_bytes());
         }
@@ -1740,7 +1801,8 @@ impl CrlIndex {
         count: usize,
         meta_len: usize,
     ) -> Result<Self, CrlIndexError> {
-        let sum = xxhash_rust::xxh3::xxh3_64(buf.get(HEADER_LEN..).unwrap_or(&[]));
+        let keys_at = HEADER_LEN.saturating_add(meta_len);
+        let sum = checksum(&buf, keys_at, count, width);
         if let Some(s) = buf.get_mut(32..40) {
             s.copy_from_slice(&sum.to_le_bytes());
         }
@@ -1803,7 +1865,7 @@ impl CrlIndex {
                 "length does not match header",
             ));
         }
-        if xxhash_rust::xxh3::xxh3_64(buf.get(HEADER_LEN..).unwrap_or(&[])) != sum {
+        if checksum(&buf, HEADER_LEN + meta_len, count, width) != sum {
             return Err(CrlIndexError::IndexChecksum);
         }
         let info = decode_meta(buf.get(HEADER_LEN..HEADER_LEN + meta_len).unwrap_or(&[]))?;
@@ -2187,8 +2249,17 @@ mod tests {
         );
         let again = CrlIndex::from_bytes(idx.as_bytes().to_vec()).unwrap();
         assert_eq!(again, idx);
-        let mut bad = idx.as_bytes().to_vec();
-        *bad.last_mut().unwrap() ^= 1;
-        assert_eq!(CrlIndex::from_bytes(bad), Err(CrlIndexError::IndexChecksum));
+        // A changed bit anywhere after the header — metadata, serials, dates — is caught.
+        let len = idx.as_bytes().len();
+        let keys_end = len - 8 * idx.len();
+        for at in [HEADER_LEN, keys_end - 1, keys_end, len - 1] {
+            let mut bad = idx.as_bytes().to_vec();
+            bad[at] ^= 1;
+            assert_eq!(
+                CrlIndex::from_bytes(bad),
+                Err(CrlIndexError::IndexChecksum),
+                "{at}"
+            );
+        }
     }
 }

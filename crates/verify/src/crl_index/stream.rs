@@ -87,6 +87,47 @@ fn clip(chunk: &[u8], at: usize, range: (usize, usize)) -> &[u8] {
     chunk.get(lo..hi).unwrap_or(&[])
 }
 
+/// Pages of the index layout the hashing thread faults in after each chunk it hashes.
+const PAGES_PER_CHUNK: usize = 48;
+/// Below this many entries the walk is short and nothing is faulted in ahead.
+const LAYOUT_AHEAD_MIN: usize = 1 << 16;
+
+/// Writes one byte in each of the next `pages` 4 KiB pages of `v` from `done` on, so
+/// that the kernel maps them now; returns where it stopped.
+fn touch(v: &mut [u8], done: usize, pages: usize) -> usize {
+    let end = done.saturating_add(pages.saturating_mul(4096)).min(v.len());
+    for p in (done..end).step_by(4096) {
+        if let Some(b) = v.get_mut(p) {
+            *b = 1;
+        }
+    }
+    end
+}
+
+/// A buffer the size the index of a large CRL will likely need (from the entries of the
+/// first chunk: their average size and key width), for the hashing thread to fault in
+/// while the walk goes on; `None` for a small CRL or entries beyond 64 bits.
+fn layout_estimate(w: &Walker<'_>) -> Option<Vec<u8>> {
+    let (count, width) = w.entries.fast_shape()?;
+    let (start, end) = w.head.revoked?;
+    let walked = w.carry_at.checked_sub(start)?;
+    if count < 64 || walked == 0 {
+        return None;
+    }
+    let expect = end
+        .saturating_sub(start)
+        .saturating_mul(count)
+        .checked_div(walked)?
+        .saturating_mul(51)
+        / 50;
+    if expect < LAYOUT_AHEAD_MIN || expect > w.limits.max_entries {
+        return None;
+    }
+    let key = width.saturating_add(1).min(9);
+    let bytes = expect.saturating_mul(key + 8).saturating_add(64 * 1024);
+    Some(alloc::vec![0u8; bytes])
+}
+
 /// Reads into `buf` until it is full or the input ends; returns the count.
 fn fill(src: &mut impl Read, buf: &mut [u8]) -> Result<usize, CrlIndexError> {
     let mut n = 0;
@@ -264,9 +305,10 @@ fn read_verified(
         tail: Vec::new(),
         failed: None,
     };
-    let (total, digest) = std::thread::scope(|s| -> Result<_, CrlIndexError> {
+    let (total, digest, layout) = std::thread::scope(|s| -> Result<_, CrlIndexError> {
         let (tx, rx) = mpsc::sync_channel::<(usize, usize, Arc<Vec<u8>>)>(IN_FLIGHT);
         let (back_tx, back_rx) = mpsc::channel::<Arc<Vec<u8>>>();
+        let (layout_tx, layout_rx) = mpsc::channel::<Vec<u8>>();
         let mut inline = None;
         let mut worker = None;
         if let Ok(alg) = hash.as_ref().map(|h| *h) {
@@ -274,11 +316,18 @@ fn read_verified(
                 .name(String::from("crl-digest"))
                 .spawn_scoped(s, move || {
                     let mut h = Hasher::new(backend, alg);
+                    let mut layout: Option<(Vec<u8>, usize)> = None;
                     for (at, len, chunk) in rx {
                         h.update(clip(chunk.get(..len).unwrap_or(&[]), at, tbs));
                         let _ = back_tx.send(chunk);
+                        // This thread waits for the walk: meanwhile, it faults in some
+                        // pages of the index the walk will produce.
+                        match layout.as_mut() {
+                            Some((v, done)) => *done = touch(v, *done, PAGES_PER_CHUNK),
+                            None => layout = layout_rx.try_recv().ok().map(|v| (v, 0)),
+                        }
                     }
-                    h.finish()
+                    (h.finish(), layout.map(|(v, _)| v))
                 });
             match spawned {
                 Ok(j) => worker = Some(j),
@@ -306,6 +355,12 @@ fn read_verified(
                 (None, None) => {}
             }
             w.feed(at, data)?;
+            if at == 0
+                && tx.is_some()
+                && let Some(v) = layout_estimate(&w)
+            {
+                let _ = layout_tx.send(v);
+            }
             at = at.saturating_add(len);
             let full = len == chunk.len();
             drop(chunk);
@@ -340,12 +395,12 @@ fn read_verified(
             }
         }
         drop(tx);
-        let digest = match (worker, inline) {
-            (Some(j), _) => j.join().ok(),
-            (None, Some(h)) => Some(h.finish()),
-            (None, None) => None,
+        let (digest, layout) = match (worker, inline) {
+            (Some(j), _) => j.join().ok().map_or((None, None), |(d, l)| (Some(d), l)),
+            (None, Some(h)) => (Some(h.finish()), None),
+            (None, None) => (None, None),
         };
-        Ok((at, digest))
+        Ok((at, digest, layout))
     })?;
     let Walker {
         head,
@@ -380,7 +435,7 @@ fn read_verified(
                 if let Some(e) = failed {
                     return Err(e);
                 }
-                let mut index = entries.finish(&info)?;
+                let mut index = entries.finish_into(&info, layout)?;
                 index.set_signer(sha256(ca.spki_der()));
                 return Ok(index.sealed());
             }
@@ -546,6 +601,51 @@ mod tests {
         .unwrap();
         assert_eq!(got.as_bytes(), want.as_slice());
         assert_eq!(got.len(), 30_000);
+    }
+
+    /// A CRL large enough for the index to be faulted in ahead by the hashing thread,
+    /// once with an estimate that fits and once with one too small (short serials first,
+    /// long ones after): the same index either way.
+    #[test]
+    fn index_layout_faulted_in_ahead() {
+        let cas = [ca()];
+        let day =
+            |i: usize| pki::utc(2024, 1 + (i % 12) as u8, 1 + (i % 28) as u8, 0, 0, 0).unwrap();
+        let long: Vec<RevokedEntry> = (0..70_000u64)
+            .map(|i| RevokedEntry {
+                serial: (i.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1 << 62)
+                    .to_be_bytes()
+                    .to_vec(),
+                revoked_at: day(i as usize),
+                reason: None,
+            })
+            .collect();
+        let mut short_first: Vec<RevokedEntry> = (1..=20_000u32)
+            .map(|i| RevokedEntry {
+                serial: i
+                    .to_be_bytes()
+                    .iter()
+                    .copied()
+                    .skip_while(|&b| b == 0)
+                    .collect(),
+                revoked_at: day(i as usize),
+                reason: Some(Reason::KeyCompromise),
+            })
+            .collect();
+        short_first.extend(long.iter().take(60_000).cloned());
+        for entries in [long, short_first] {
+            let der = crl(&entries);
+            let want = in_memory(&der, &cas).unwrap();
+            let got = CrlIndex::from_reader_verified(
+                &der[..],
+                &cas,
+                Backend::RustCrypto,
+                ReadLimits::default(),
+            )
+            .unwrap();
+            assert_eq!(got.as_bytes(), want.as_slice());
+            assert_eq!(got.len(), entries.len());
+        }
     }
 
     /// Truncated and corrupted CRLs fail with the error the in-memory reader gives.
