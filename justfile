@@ -139,35 +139,20 @@ bench-verify seconds="3":
     printf '%-12s %22s %26s\n' "openssl" "-" "$ossl"
     echo "(a CMS verification is 3 RSA verifications: signer, certificate, CRL; plus parsing and the CRL lookup)"
 
-# CRL load+verify time and peak memory of inkan and `openssl crl -noout` side by side, at
-# 100k and 1M entries (`just bench-crl "100000 1000000 4000000"` adds 4M), plus inkan's lookup
-# latency and persisted-index reopen time. Generated CRLs are kept in target/bench-crl/.
+# CRL load+verify time (median of `runs`, wall and CPU) and peak memory of inkan and
+# `openssl crl -noout` side by side, at 100k and 1M entries (`just bench-crl "100000 1000000
+# 4000000"` adds 4M), plus inkan's lookup latency and persisted-index reopen time
+# (tools/bench/crl.py). Generated CRLs are kept in target/bench-crl/.
 [doc("CRL load+verify time and peak memory next to `openssl crl -noout`, lookup latency, index reopen time")]
-bench-crl sizes="100000 1000000":
+bench-crl sizes="100000 1000000" runs="7":
     #!/usr/bin/env bash
     set -euo pipefail
     command -v openssl >/dev/null || { echo "bench-crl needs openssl"; exit 1; }
-    [ -x /usr/bin/time ] || { echo "bench-crl needs /usr/bin/time (GNU time)"; exit 1; }
+    command -v python3 >/dev/null || { echo "bench-crl needs python3"; exit 1; }
     cargo build --release -p inkan
     t="${CARGO_TARGET_DIR:-target}"
-    bin="$t/release/inkan"; dir="$t/bench-crl"; mkdir -p "$dir"
-    printf '%-8s | %-30s | %-30s | %-26s | %s\n' entries "inkan: wall (cpu), peak RSS" "openssl: wall (cpu), peak RSS" "inkan faster, less memory" "inkan lookup, reopen"
-    for n in {{sizes}}; do
-        crl="$dir/$n.crl"; ca="$dir/$n-ca.pem"
-        [ -s "$crl" ] || "$bin" crl generate --entries "$n" --out "$crl" --ca-out "$ca" >/dev/null
-        cat "$crl" >/dev/null  # page cache warm for both
-        /usr/bin/time -f '%e %U %S %M' -o "$dir/i.t" "$bin" crl check --crl "$crl" --ca "$ca" 00 >/dev/null
-        /usr/bin/time -f '%e %U %S %M' -o "$dir/o.t" openssl crl -noout -inform DER -CAfile "$ca" -in "$crl" 2>"$dir/o.err"
-        grep -q 'verify OK' "$dir/o.err" || { echo "openssl did not verify:"; cat "$dir/o.err"; exit 1; }
-        rm -rf "$dir/idx"
-        b=$("$bin" --json crl bench --crl "$crl" --ca "$ca" --index-dir "$dir/idx")
-        read -r iw iu is im < "$dir/i.t"; read -r ow ou os om < "$dir/o.t"
-        lk=$(sed -E 's/.*"lookup_ns":([0-9.]+).*/\1/' <<<"$b"); ro=$(sed -E 's/.*"reopen_ms":([0-9.]+).*/\1/' <<<"$b")
-        awk -v n="$n" -v iw="$iw" -v ic="$(awk "BEGIN{print $iu+$is}")" -v im="$im" \
-            -v ow="$ow" -v oc="$(awk "BEGIN{print $ou+$os}")" -v om="$om" -v lk="$lk" -v ro="$ro" 'BEGIN {
-            printf "%-8s | %6.2f s (%5.2f s), %6.1f MB | %6.2f s (%5.2f s), %6.1f MB | %5.1fx (cpu %5.1fx), %4.1fx | %4.0f ns, %5.2f ms\n",
-                n, iw, ic, im/1024, ow, oc, om/1024, ow/(iw>0?iw:0.01), oc/(ic>0?ic:0.01), om/im, lk, ro }'
-    done
+    mkdir -p "$t/bench-crl"
+    tools/bench/crl.py --inkan "$t/release/inkan" --dir "$t/bench-crl" --runs {{runs}} {{sizes}}
 
 # NIST PKITS path-validation tests (§4.1–4.16) through `inkan verify chain`, with a pass
 # count per section. Data: `dir`, else $INKAN_PKITS_DIR, else ../shared/vectors/pkits

@@ -855,13 +855,10 @@ fn vm_hwm_kb() -> u64 {
 fn bench(a: &BenchArgs) -> Result<Outcome, CliError> {
     let cas = load_cas(std::slice::from_ref(&a.ca))?;
     let t0 = Instant::now();
-    let data = read(&a.crl)?;
-    let der = der_or_pem(data, &a.crl)?;
-    let first = der
-        .first()
-        .ok_or_else(|| CliError::new("crl-malformed", exit::INVALID, "empty"))?;
-    let idx = verify_with_any(first, &cas).map_err(|e| crl_error(&e))?;
-    drop(der);
+    let idx = load_verified(std::slice::from_ref(&a.crl), &cas)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| CliError::new("crl-malformed", exit::INVALID, "no CRL"))?;
     let load = t0.elapsed();
     let hwm = vm_hwm_kb();
     // Lookups: every 7th entry present, plus absent serials.
