@@ -543,17 +543,7 @@ fn sort_from(
 fn insertion_sort(v: &mut [Rec]) {
     for i in 1..v.len() {
         let Some(&x) = v.get(i) else { break };
-        let mut j = i;
-        // `j` decreases on every step; `get(usize::MAX)` ends the loop at the front.
-        while let Some(&p) = v.get(j.wrapping_sub(1)) {
-            if p.0 <= x.0 {
-                break;
-            }
-            if let Some(s) = v.get_mut(j) {
-                *s = p;
-            }
-            j -= 1;
-        }
+        let j = shift_greater_up(v, i, x.0);
         if j != i
             && let Some(s) = v.get_mut(j)
         {
@@ -587,16 +577,7 @@ fn insert_from(src: &[Rec], dst: &mut [Rec]) {
         }
         // `x` (now at `i`) belongs further back: shift the greater records up by one.
         // The record that lands at `i` is the one that was at `i - 1`: `tail` stays.
-        let mut j = i;
-        while let Some(&p) = dst.get(j.wrapping_sub(1)) {
-            if p.0 <= x.0 {
-                break;
-            }
-            if let Some(s) = dst.get_mut(j) {
-                *s = p;
-            }
-            j -= 1;
-        }
+        let j = shift_greater_up(dst, i, x.0);
         if let Some(s) = dst.get_mut(j) {
             *s = x;
         }
@@ -604,6 +585,23 @@ fn insert_from(src: &[Rec], dst: &mut [Rec]) {
     if let Some(s) = dst.get_mut(n - 1) {
         *s = last;
     }
+}
+
+/// Moves the records before `j` whose keys exceed `key` one place up (`v[..j]` is
+/// sorted; `v[j]` is overwritten) and returns where a record with `key` belongs.
+#[inline]
+fn shift_greater_up(v: &mut [Rec], mut j: usize, key: u64) -> usize {
+    // `j` decreases on every step; `get(usize::MAX)` ends the loop at the front.
+    while let Some(&p) = v.get(j.wrapping_sub(1)) {
+        if p.0 <= key {
+            break;
+        }
+        if let Some(s) = v.get_mut(j) {
+            *s = p;
+        }
+        j -= 1;
+    }
+    j
 }
 
 /// `floor(log2(n))` for `n >= 1` (0 for 0).

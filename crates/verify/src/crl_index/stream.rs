@@ -585,22 +585,24 @@ mod tests {
         }
     }
 
+    /// The public reader (default read sizes, the hashing thread) gives the in-memory
+    /// reader's index, with `n` entries.
+    fn assert_same_with_default_reads(der: &[u8], cas: &[Cert], n: usize) {
+        let want = in_memory(der, cas).unwrap();
+        let got =
+            CrlIndex::from_reader_verified(der, cas, Backend::RustCrypto, ReadLimits::default())
+                .unwrap();
+        assert_eq!(got.as_bytes(), want.as_slice());
+        assert_eq!(got.len(), n);
+    }
+
     /// 30,000 entries (over 1 MB) through the default 256 KiB reads and the hashing thread.
     #[test]
     fn large_crl_with_default_reads() {
         let cas = [ca()];
         let der = crl(&entries(30_000, 3));
         assert!(der.len() > 4 * CHUNK);
-        let want = in_memory(&der, &cas).unwrap();
-        let got = CrlIndex::from_reader_verified(
-            &der[..],
-            &cas,
-            Backend::RustCrypto,
-            ReadLimits::default(),
-        )
-        .unwrap();
-        assert_eq!(got.as_bytes(), want.as_slice());
-        assert_eq!(got.len(), 30_000);
+        assert_same_with_default_reads(&der, &cas, 30_000);
     }
 
     /// A CRL large enough for the index to be faulted in ahead by the hashing thread,
@@ -634,17 +636,7 @@ mod tests {
             .collect();
         short_first.extend(long.iter().take(60_000).cloned());
         for entries in [long, short_first] {
-            let der = crl(&entries);
-            let want = in_memory(&der, &cas).unwrap();
-            let got = CrlIndex::from_reader_verified(
-                &der[..],
-                &cas,
-                Backend::RustCrypto,
-                ReadLimits::default(),
-            )
-            .unwrap();
-            assert_eq!(got.as_bytes(), want.as_slice());
-            assert_eq!(got.len(), entries.len());
+            assert_same_with_default_reads(&crl(&entries), &cas, entries.len());
         }
     }
 
