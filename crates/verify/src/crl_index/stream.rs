@@ -237,7 +237,8 @@ impl CrlIndex {
     /// while this one walks the entries (one after the other where no thread can start).
     ///
     /// Bounds beyond `limits`: the bytes before the first entry must come within the
-    /// first 256 KiB, one entry within 1 MiB, and what follows the entries within 16 MiB.
+    /// first 1 MiB, one entry within 1 MiB, and what follows the entries within 16 MiB.
+    /// A read error is [`CrlIndexError::Io`]; a CRL cut short is [`CrlIndexError::Der`].
     pub fn from_reader_verified(
         src: impl Read,
         cas: &[Cert],
