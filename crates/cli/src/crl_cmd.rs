@@ -661,6 +661,35 @@ fn fetch_one(
 
 /// Downloads (conditionally), verifies and swaps in. `Ok(None)`: not modified.
 #[allow(clippy::too_many_arguments)]
+/// A reader that keeps the first error it passed on (whether a timeout, and its text),
+/// so that a CRL read that failed on the network can be told from a malformed CRL.
+struct Recording<R> {
+    inner: R,
+    failed: Option<(bool, String)>,
+}
+
+impl<R: Read> Read for Recording<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf).inspect_err(|e| {
+            if self.failed.is_none() && e.kind() != std::io::ErrorKind::Interrupted {
+                // ureq passes its own error inside the io::Error of a body read.
+                let timeout = e.kind() == std::io::ErrorKind::TimedOut
+                    || e.get_ref()
+                        .and_then(|i| i.downcast_ref::<ureq::Error>())
+                        .is_some_and(|u| matches!(u, ureq::Error::Timeout(_)));
+                self.failed = Some((timeout, e.to_string()));
+            }
+        })
+    }
+}
+
+fn net_body_error(url: &str) -> FetchError {
+    FetchError {
+        code: "crl-fetch-network",
+        message: format!("{url}: reading the response body failed"),
+    }
+}
+
 fn download_and_swap(
     agent: &ureq::Agent,
     store: &CrlStore,
@@ -723,21 +752,50 @@ fn download_and_swap(
     };
     let etag = header("etag");
     let last_modified = header("last-modified");
-    let body = resp
-        .body_mut()
-        .with_config()
-        .limit(max_bytes)
-        .read_to_vec()
-        .map_err(net)?;
-    let blobs = der_or_pem(body, Path::new(&src.url)).map_err(|e| FetchError {
-        code: e.code,
-        message: e.message,
-    })?;
-    let der = blobs.first().ok_or(FetchError {
-        code: "crl-malformed",
-        message: "empty body".into(),
-    })?;
-    let idx = verify_with_any(der, &cas)?;
+    let mut body = Recording {
+        inner: resp.body_mut().with_config().limit(max_bytes).reader(),
+        failed: None,
+    };
+    let body_err = |r: &Recording<_>| {
+        let (timeout, msg) = r.failed.as_ref()?;
+        Some(FetchError {
+            code: if *timeout {
+                "crl-fetch-timeout"
+            } else {
+                "crl-fetch-network"
+            },
+            message: format!("{}: {msg}", src.url),
+        })
+    };
+    let mut lead = [0u8; 1];
+    let got = body
+        .read(&mut lead)
+        .map_err(|_| body_err(&body).unwrap_or_else(|| net_body_error(&src.url)))?;
+    let verified = if got == 1 && lead == [0x30] {
+        // DER: streamed into the index, never whole in memory.
+        let src_body = std::io::Read::chain(&lead[..], &mut body);
+        CrlIndex::from_reader_verified(src_body, &cas, Backend::default(), ReadLimits::default())
+    } else {
+        let mut data = lead.get(..got).unwrap_or(&[]).to_vec();
+        body.read_to_end(&mut data)
+            .map_err(|_| body_err(&body).unwrap_or_else(|| net_body_error(&src.url)))?;
+        let blobs = der_or_pem(data, Path::new(&src.url)).map_err(|e| FetchError {
+            code: e.code,
+            message: e.message,
+        })?;
+        let der = blobs.first().ok_or(FetchError {
+            code: "crl-malformed",
+            message: "empty body".into(),
+        })?;
+        verify_with_any(der, &cas)
+    };
+    // A failed read of the body is a network error (or a timeout), not a CRL error.
+    let idx = match verified {
+        Err(CrlIndexError::Io { .. }) => {
+            return Err(body_err(&body).unwrap_or_else(|| net_body_error(&src.url)));
+        }
+        r => r?,
+    };
     if idx.is_delta() {
         return Err(FetchError {
             code: "crl-unsupported",

@@ -70,6 +70,8 @@ enum Mode {
     Truncated(Vec<u8>),
     /// Waits this long before answering.
     Slow(Duration, Vec<u8>),
+    /// Answers at once, sends half the body, waits this long, sends the rest.
+    SlowBody(Duration, Vec<u8>),
 }
 
 struct Server {
@@ -157,6 +159,22 @@ fn handle(mut s: TcpStream, mode: &Mutex<Mode>, log: &Mutex<Vec<String>>) {
                 .as_bytes(),
             )
             .and_then(|_| s.write_all(&body[..body.len() / 2])),
+        Mode::SlowBody(d, body) => {
+            let half = body.len() / 2;
+            s.write_all(
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                )
+                .as_bytes(),
+            )
+            .and_then(|_| s.write_all(&body[..half]))
+            .and_then(|_| s.flush())
+            .and_then(|_| {
+                std::thread::sleep(d);
+                s.write_all(&body[half..])
+            })
+        }
         Mode::Slow(d, body) => {
             std::thread::sleep(d);
             s.write_all(
@@ -291,6 +309,10 @@ fn fetch_keeps_the_last_good_crl_on_every_failure() {
         (Mode::Status(404), &["crl-fetch-http"]),
         (
             Mode::Slow(Duration::from_secs(3), newer.clone()),
+            &["crl-fetch-timeout"],
+        ),
+        (
+            Mode::SlowBody(Duration::from_secs(3), newer.clone()),
             &["crl-fetch-timeout"],
         ),
     ];
