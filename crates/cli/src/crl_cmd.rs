@@ -659,8 +659,6 @@ fn fetch_one(
     out
 }
 
-/// Downloads (conditionally), verifies and swaps in. `Ok(None)`: not modified.
-#[allow(clippy::too_many_arguments)]
 /// A reader that keeps the first error it passed on (whether a timeout, and its text),
 /// so that a CRL read that failed on the network can be told from a malformed CRL.
 struct Recording<R> {
@@ -690,6 +688,8 @@ fn net_body_error(url: &str) -> FetchError {
     }
 }
 
+/// Downloads (conditionally), verifies and swaps in. `Ok(None)`: not modified.
+#[allow(clippy::too_many_arguments)]
 fn download_and_swap(
     agent: &ureq::Agent,
     store: &CrlStore,
