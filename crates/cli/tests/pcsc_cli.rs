@@ -135,6 +135,18 @@ impl PcscCard {
         self.sim.path(name)
     }
 
+    /// `card sign --key auth` of a one-byte document with this PIN.
+    fn sign_with_auth_key(&self, pin: &str) -> Run {
+        let doc = self.path("d");
+        std::fs::write(&doc, "x").unwrap();
+        let sig = self.path("d.sig");
+        self.card(
+            "sign",
+            &["--in", s(&doc), "--out", s(&sig), "--key", "auth"],
+            Some(pin),
+        )
+    }
+
     /// Stops `inkan sim vpcd`: the card leaves the reader.
     fn remove(&mut self) {
         if let Some(mut c) = self.child.take() {
@@ -317,20 +329,7 @@ fn no_verified_pin_outlives_a_command() {
         return;
     }
     let c = pcsc_card(&[]);
-    let doc = c.path("d");
-    std::fs::write(&doc, "x").unwrap();
-    let r = c.card(
-        "sign",
-        &[
-            "--in",
-            s(&doc),
-            "--out",
-            s(&c.path("d.sig")),
-            "--key",
-            "auth",
-        ],
-        Some("1234"),
-    );
+    let r = c.sign_with_auth_key("1234");
     assert_eq!(r.code, 0, "{}", r.stdout);
     // vpcd's power-off message needs no answer, so pcscd may return before `inkan sim
     // vpcd` has logged it: wait a little.
@@ -450,20 +449,7 @@ fn change_pin_then_old_pin_fails_and_new_one_works() {
     assert_eq!(c.sim.commands().len(), before);
     let r = change_pin("auth", "1234", "4321");
     assert_eq!(r.code, 0, "{}", r.stdout);
-    let doc = c.path("d");
-    std::fs::write(&doc, "x").unwrap();
-    let r = c.card(
-        "sign",
-        &[
-            "--in",
-            s(&doc),
-            "--out",
-            s(&c.path("d.sig")),
-            "--key",
-            "auth",
-        ],
-        Some("4321"),
-    );
+    let r = c.sign_with_auth_key("4321");
     assert_eq!(r.code, 0, "{}", r.stdout);
 }
 
