@@ -2,6 +2,7 @@
 
 use crate::certinfo;
 use crate::error::{CliError, exit};
+use crate::output::Outcome;
 use crate::pin_input::read_secret;
 use crate::reader::{self, AnyTransport, ReaderSpec};
 use clap::{Args, Subcommand, ValueEnum};
@@ -161,14 +162,6 @@ pub enum CardCmd {
         #[arg(long, value_name = "VAR")]
         new_pin_env: Option<String>,
     },
-}
-
-/// What a command prints: JSON for `--json`, text otherwise.
-pub struct Outcome {
-    /// The JSON result (without `ok`, which is added).
-    pub json: Value,
-    /// The text result.
-    pub text: String,
 }
 
 type Card = MyNumberCard<AnyTransport>;

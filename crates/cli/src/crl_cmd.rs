@@ -1,7 +1,7 @@
 //! `inkan crl …`: index CRLs, check serials, refresh CRLs over HTTP (RFC 5280 §5).
 
-use crate::card_cmd::Outcome;
 use crate::error::{CliError, exit};
+use crate::output::Outcome;
 use clap::{Args, Subcommand};
 use inkan_verify::crl_index::{CrlIndex, CrlIndexError, CrlInfo, RawCrl, ReadLimits};
 use inkan_verify::crl_store::{CrlStore, write_atomic};

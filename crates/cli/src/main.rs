@@ -7,14 +7,14 @@ mod card_cmd;
 mod certinfo;
 mod crl_cmd;
 mod error;
+mod output;
 mod pin_input;
 mod reader;
 mod sim_cmd;
 mod verify_cmd;
 
 use clap::{Parser, Subcommand};
-use error::{CliError, exit};
-use serde_json::json;
+use error::exit;
 
 /// inkan: the My Number Card from the command line.
 #[derive(Parser, Debug)]
@@ -58,30 +58,5 @@ fn main() {
         Top::Verify(c) => std::process::exit(verify_cmd::run(c, cli.json)),
         Top::Crl(c) => crl_cmd::run(c, cli.json),
     };
-    std::process::exit(report(cli.json, result));
-}
-
-fn report(json_mode: bool, result: Result<card_cmd::Outcome, CliError>) -> i32 {
-    match result {
-        Ok(out) => {
-            if json_mode {
-                let mut v = out.json;
-                if let Some(obj) = v.as_object_mut() {
-                    obj.insert("ok".into(), json!(true));
-                }
-                println!("{v}");
-            } else if !out.text.is_empty() {
-                println!("{}", out.text);
-            }
-            exit::OK
-        }
-        Err(e) => {
-            if json_mode {
-                println!("{}", e.to_json());
-            } else {
-                eprintln!("inkan: {} [{}]", e.message, e.code);
-            }
-            e.exit
-        }
-    }
+    std::process::exit(output::report(cli.json, result));
 }

@@ -1,7 +1,7 @@
 //! Choosing a reader from `--reader`, and listing PC/SC readers.
 
-use crate::card_cmd::Outcome;
 use crate::error::{CliError, exit};
+use crate::output::Outcome;
 use inkan_apdu::{Transport, TransportError};
 use inkan_card::CardError;
 use inkan_pcsc::{CardPresence, PcscOptions, PcscTransport, ReaderChoice};

@@ -1,7 +1,7 @@
 //! `inkan sim …`: the software My Number Card.
 
-use crate::card_cmd::Outcome;
 use crate::error::{CliError, exit};
+use crate::output::Outcome;
 use clap::Subcommand;
 use serde_json::json;
 use std::path::PathBuf;
