@@ -123,7 +123,7 @@ bench-readers:
 bench-verify seconds="3":
     #!/usr/bin/env bash
     set -euo pipefail
-    out=$(cargo bench -q -p inkan-verify --features aws-lc --bench cms_verify -- --seconds {{seconds}})
+    out=$(cargo bench -q -p inkan-bench --features aws-lc --bench cms_verify -- --seconds {{seconds}})
     echo "$out" | grep '^#' || true
     ossl="n/a (openssl not found)"
     if command -v openssl >/dev/null; then

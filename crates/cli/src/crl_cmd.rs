@@ -833,7 +833,9 @@ fn generate(
     ca_out: &Path,
     serial_bytes: usize,
 ) -> Result<Outcome, CliError> {
-    use inkan_sim::pki::{self, CrlBuilder, CrlOptions, Hierarchy, Reason, RootCa, Validity};
+    use inkan_testpki::jpki::{
+        self as pki, CrlBuilder, CrlOptions, Hierarchy, Reason, RootCa, Validity,
+    };
     let internal = |e: pki::PkiError| CliError::new("internal", exit::INTERNAL, e.to_string());
     let t = |y, m, d| pki::utc(y, m, d, 0, 0, 0).map_err(internal);
     let validity = Validity::new(t(2020, 1, 1)?, t(2040, 1, 1)?).map_err(internal)?;

@@ -10,7 +10,9 @@
 mod common;
 use common::inkan;
 
-use inkan_sim::pki::{self, CrlOptions, Hierarchy, Reason, RevokedEntry, RootCa, Validity};
+use inkan_testpki::jpki::{
+    self as pki, CrlOptions, Hierarchy, Reason, RevokedEntry, RootCa, Validity,
+};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;

@@ -482,7 +482,7 @@ fn chain_checks() {
     let leaf_pem = card.path("leaf.pem");
     write(
         &leaf_pem,
-        inkan_sim::pki::cert_to_pem(&std::fs::read(&leaf).unwrap())
+        inkan_testpki::jpki::cert_to_pem(&std::fs::read(&leaf).unwrap())
             .unwrap()
             .as_bytes(),
     );

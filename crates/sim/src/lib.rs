@@ -2,7 +2,8 @@
 //! for inkan's tests.
 
 pub mod card;
-pub mod pki;
+/// The test PKI of the software card (moved to `inkan-testpki`).
+pub use inkan_testpki::jpki as pki;
 pub mod readers;
 pub mod state;
 pub mod vpcd;

@@ -218,8 +218,8 @@ fn openssl_cms_with_revocation_and_signing_time() {
     // time after the revocation: revocation after the signing time is reported distinctly.
     let at = "2039-06-01T00:00:00Z";
     let mut crl = CrlSpec::new(INTER, 1).entry(revoked(777, "2039-05-01T00:00:00Z", Some(3)));
-    crl.this_update = t("2039-05-30T00:00:00Z");
-    crl.next_update = Some(t("2039-06-06T00:00:00Z"));
+    crl.this_update = secs("2039-05-30T00:00:00Z");
+    crl.next_update = Some(secs("2039-06-06T00:00:00Z"));
     let mut set = CrlSet::new();
     set.add_der(&crl.der()).unwrap();
     let mut r = RevocationOptions::new(&set);

@@ -125,7 +125,7 @@ fn crl_signature_must_verify() {
 #[test]
 fn stale_and_future_crls() {
     let mut c = base();
-    c.next_update = Some(t("2025-05-31T00:00:00Z"));
+    c.next_update = Some(secs("2025-05-31T00:00:00Z"));
     let crl = c.der();
     assert_eq!(
         code(check(&leaf_with_dp(), &[crl.clone()], |_| {})),
@@ -133,8 +133,8 @@ fn stale_and_future_crls() {
     );
     check(&leaf_with_dp(), &[crl], |r| r.next_update_grace = 2 * 86400).unwrap();
     let mut c = base();
-    c.this_update = t("2025-06-02T00:00:00Z");
-    c.next_update = Some(t("2025-06-09T00:00:00Z"));
+    c.this_update = secs("2025-06-02T00:00:00Z");
+    c.next_update = Some(secs("2025-06-09T00:00:00Z"));
     assert_eq!(
         code(check(&leaf_with_dp(), &[c.der()], |_| {})),
         "revocation-unknown"
@@ -227,7 +227,7 @@ fn certificate_hold_and_remove_from_crl_in_delta() {
         .ext(delta_indicator(10))
         .entry(revoked(4242, "2025-05-31T00:00:00Z", Some(8)));
     delta.exts[1] = crl_number(11);
-    delta.this_update = t("2025-05-31T00:00:00Z");
+    delta.this_update = secs("2025-05-31T00:00:00Z");
     check(&leaf_with_dp(), &[held.der(), delta.der()], |_| {}).unwrap();
     // Deltas can be switched off.
     assert_eq!(

@@ -10,8 +10,9 @@
 use std::sync::OnceLock;
 
 use der::Decode;
-use inkan_sim::pki::{
-    self, CrlBuilder, CrlOptions, CrlScope, Hierarchy, Reason, RevokedEntry, RootCa, Validity,
+use inkan_testpki::jpki::{
+    self as pki, CrlBuilder, CrlOptions, CrlScope, Hierarchy, Reason, RevokedEntry, RootCa,
+    Validity,
 };
 use inkan_verify::crl_index::{CrlIndex, CrlIndexError, RawCrl};
 use inkan_verify::crl_store::{CrlStore, read_index};

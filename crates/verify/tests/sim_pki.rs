@@ -6,7 +6,7 @@
     clippy::indexing_slicing
 )]
 
-use inkan_sim::pki::{
+use inkan_testpki::jpki::{
     CrlScope, Hierarchy, Identity, SignatureCertSpec, TestPki, Validity, issue_signature_cert,
     test_key, utc,
 };

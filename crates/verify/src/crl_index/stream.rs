@@ -457,7 +457,9 @@ mod tests {
 
     use super::super::RawCrl;
     use super::*;
-    use inkan_sim::pki::{self, CrlOptions, Hierarchy, Reason, RevokedEntry, RootCa, Validity};
+    use inkan_testpki::jpki::{
+        self as pki, CrlOptions, Hierarchy, Reason, RevokedEntry, RootCa, Validity,
+    };
     use std::sync::OnceLock;
 
     fn root() -> &'static RootCa {

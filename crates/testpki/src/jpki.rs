@@ -23,7 +23,7 @@
 //! Typical use:
 //!
 //! ```
-//! use inkan_sim::pki::{self, utc, CrlOptions, CrlScope, Identity, Reason, RevokedEntry,
+//! use inkan_testpki::jpki::{self as pki, utc, CrlOptions, CrlScope, Identity, Reason, RevokedEntry,
 //!     SignatureCertSpec, TestPki, Validity};
 //! # fn main() -> Result<(), pki::PkiError> {
 //! // Three generations per hierarchy, like the production 2015/2019/2023 roots.
@@ -66,6 +66,8 @@ use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey};
 use rsa::{Pkcs1v15Sign, PrivateKey as RsaPrivateKey, PublicKey as RsaPublicKey};
 use sha2::{Digest, Sha256};
 
+use crate::encode::*;
+
 pub use der::DateTime;
 
 /// RSA modulus size of every key made here.
@@ -82,28 +84,29 @@ pub const CRL_DP_OU: &str = "CRL Distribution Points";
 
 /// Certificate policy of the JPKI signature certificate (`1.2.392.200149.8.5.1.1.20`).
 pub const SIGN_POLICY_OID: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.1.1.20");
+    ObjectIdentifier::new_unwrap(inkan_profile::oid::SIGN_POLICY);
 
 /// Certificate policy of the JPKI user-authentication certificate (`1.2.392.200149.8.5.1.3.30`).
 pub const AUTH_POLICY_OID: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.1.3.30");
+    ObjectIdentifier::new_unwrap(inkan_profile::oid::AUTH_POLICY);
 
 /// subjectAltName otherName: name (UTF8String).
-pub const SAN_NAME_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.1");
+pub const SAN_NAME_OID: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap(inkan_profile::oid::SAN_NAME);
 /// subjectAltName otherName: name substitute-character flags (UTF8String).
 pub const SAN_NAME_FLAGS_OID: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.2");
+    ObjectIdentifier::new_unwrap(inkan_profile::oid::SAN_NAME_FLAGS);
 /// subjectAltName otherName: sex, `1` male, `2` female, `9` not applicable (UTF8String).
-pub const SAN_SEX_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.3");
+pub const SAN_SEX_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap(inkan_profile::oid::SAN_SEX);
 /// subjectAltName otherName: birth date `EYYYYMMDD` (UTF8String).
 pub const SAN_BIRTH_DATE_OID: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.4");
+    ObjectIdentifier::new_unwrap(inkan_profile::oid::SAN_BIRTH_DATE);
 /// subjectAltName otherName: address (UTF8String).
 pub const SAN_ADDRESS_OID: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.5");
+    ObjectIdentifier::new_unwrap(inkan_profile::oid::SAN_ADDRESS);
 /// subjectAltName otherName: address substitute-character flags (UTF8String).
 pub const SAN_ADDRESS_FLAGS_OID: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.6");
+    ObjectIdentifier::new_unwrap(inkan_profile::oid::SAN_ADDRESS_FLAGS);
 
 // Attribute types (RFC 5280 §4.1.2.4, X.520).
 const OID_COUNTRY: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.6");
@@ -111,9 +114,6 @@ const OID_ORGANIZATION: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.1
 const OID_ORG_UNIT: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.11");
 const OID_LOCALITY: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.7");
 const OID_COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
-
-// sha256WithRSAEncryption (RFC 4055 §5).
-const OID_SHA256_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
 
 // Extensions (RFC 5280 §4.2, §5.2, §5.3).
 const OID_SKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
@@ -128,27 +128,6 @@ const OID_CRL_DP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.31");
 const OID_CERT_POLICIES: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.32");
 const OID_AKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
 const OID_FRESHEST_CRL: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.46");
-
-// Universal tags.
-const TAG_BOOLEAN: u8 = 0x01;
-const TAG_INTEGER: u8 = 0x02;
-const TAG_BIT_STRING: u8 = 0x03;
-const TAG_OCTET_STRING: u8 = 0x04;
-const TAG_NULL: u8 = 0x05;
-const TAG_OID: u8 = 0x06;
-const TAG_ENUMERATED: u8 = 0x0A;
-const TAG_UTF8_STRING: u8 = 0x0C;
-const TAG_PRINTABLE_STRING: u8 = 0x13;
-const TAG_UTC_TIME: u8 = 0x17;
-const TAG_GENERALIZED_TIME: u8 = 0x18;
-const TAG_SEQUENCE: u8 = 0x30;
-const TAG_SET: u8 = 0x31;
-// Context-specific tags.
-const TAG_CTX0_CONS: u8 = 0xA0;
-const TAG_CTX3_CONS: u8 = 0xA3;
-const TAG_CTX4_CONS: u8 = 0xA4;
-const TAG_CTX0_PRIM: u8 = 0x80;
-const TAG_CTX1_PRIM: u8 = 0x81;
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -259,81 +238,6 @@ fn encoding_error(context: &'static str, e: impl fmt::Display) -> PkiError {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Small DER writer
-// ---------------------------------------------------------------------------------------------
-
-/// Appends a DER length (X.690 §8.1.3, definite form, minimal).
-fn push_len(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        // Fits in 7 bits.
-        out.push(len as u8);
-        return;
-    }
-    let bytes = len.to_be_bytes();
-    let significant: Vec<u8> = bytes.iter().copied().skip_while(|b| *b == 0).collect();
-    out.push(0x80 | significant.len() as u8);
-    out.extend_from_slice(&significant);
-}
-
-/// Appends tag, length and content.
-fn push_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
-    out.push(tag);
-    push_len(out, content.len());
-    out.extend_from_slice(content);
-}
-
-/// One TLV as a new vector.
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(content.len() + 6);
-    push_tlv(&mut out, tag, content);
-    out
-}
-
-/// A constructed TLV whose content is the concatenation of `parts`.
-fn cons(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
-    let len = parts.iter().map(|p| p.len()).sum();
-    let mut out = Vec::with_capacity(len + 6);
-    out.push(tag);
-    push_len(&mut out, len);
-    for p in parts {
-        out.extend_from_slice(p);
-    }
-    out
-}
-
-fn seq(parts: &[&[u8]]) -> Vec<u8> {
-    cons(TAG_SEQUENCE, parts)
-}
-
-fn oid(o: &ObjectIdentifier) -> Vec<u8> {
-    tlv(TAG_OID, o.as_bytes())
-}
-
-/// Removes redundant leading zeros and adds one if the top bit is set, giving the content
-/// octets of a non-negative INTEGER.
-fn unsigned_integer_content(bytes: &[u8]) -> Vec<u8> {
-    let trimmed: Vec<u8> = bytes.iter().copied().skip_while(|b| *b == 0).collect();
-    let mut out = Vec::with_capacity(trimmed.len() + 1);
-    match trimmed.first() {
-        None => out.push(0),
-        Some(first) if first & 0x80 != 0 => {
-            out.push(0);
-            out.extend_from_slice(&trimmed);
-        }
-        Some(_) => out.extend_from_slice(&trimmed),
-    }
-    out
-}
-
-fn push_u64_integer(out: &mut Vec<u8>, value: u64) {
-    push_tlv(
-        out,
-        TAG_INTEGER,
-        &unsigned_integer_content(&value.to_be_bytes()),
-    );
-}
-
 /// Appends a certificate serial number (RFC 5280 §4.1.2.2: positive, at most 20 octets).
 fn push_serial(out: &mut Vec<u8>, serial: &[u8]) -> Result<(), PkiError> {
     let significant = serial.iter().skip_while(|b| **b == 0).count();
@@ -342,52 +246,6 @@ fn push_serial(out: &mut Vec<u8>, serial: &[u8]) -> Result<(), PkiError> {
     }
     push_tlv(out, TAG_INTEGER, &unsigned_integer_content(serial));
     Ok(())
-}
-
-fn two_digits(out: &mut Vec<u8>, v: u8) {
-    out.push(b'0' + (v / 10) % 10);
-    out.push(b'0' + v % 10);
-}
-
-/// Appends a `Time` (RFC 5280 §4.1.2.5): UTCTime through 2049, GeneralizedTime from 2050.
-fn push_time(out: &mut Vec<u8>, t: &DateTime) {
-    let year = t.year();
-    let mut s = Vec::with_capacity(15);
-    if year < 2050 {
-        two_digits(&mut s, (year % 100) as u8);
-    } else {
-        two_digits(&mut s, (year / 100 % 100) as u8);
-        two_digits(&mut s, (year % 100) as u8);
-    }
-    two_digits(&mut s, t.month());
-    two_digits(&mut s, t.day());
-    two_digits(&mut s, t.hour());
-    two_digits(&mut s, t.minutes());
-    two_digits(&mut s, t.seconds());
-    s.push(b'Z');
-    let tag = if year < 2050 {
-        TAG_UTC_TIME
-    } else {
-        TAG_GENERALIZED_TIME
-    };
-    push_tlv(out, tag, &s);
-}
-
-/// `AlgorithmIdentifier` for sha256WithRSAEncryption, with the NULL parameters (RFC 4055 §5).
-fn sha256_rsa_algorithm() -> Vec<u8> {
-    seq(&[&oid(&OID_SHA256_RSA), &tlv(TAG_NULL, &[])])
-}
-
-/// `Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }`
-/// (RFC 5280 §4.1). DER omits `critical` when false.
-fn extension(id: &ObjectIdentifier, critical: bool, value: &[u8]) -> Vec<u8> {
-    let id = oid(id);
-    let value = tlv(TAG_OCTET_STRING, value);
-    if critical {
-        seq(&[&id, &tlv(TAG_BOOLEAN, &[0xFF]), &value])
-    } else {
-        seq(&[&id, &value])
-    }
 }
 
 /// String type of a name attribute value.
@@ -1163,63 +1021,8 @@ pub fn issue_auth_cert(root: &RootCa, spec: &AuthCertSpec<'_>) -> Result<Vec<u8>
 // CRLs
 // ---------------------------------------------------------------------------------------------
 
-/// `CRLReason` (RFC 5280 §5.3.1). Value 7 is unused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Reason {
-    /// unspecified (0). RFC 5280 says to omit the extension rather than use this; use
-    /// `None` in [`RevokedEntry::reason`] for that.
-    Unspecified,
-    /// keyCompromise (1).
-    KeyCompromise,
-    /// cACompromise (2).
-    CaCompromise,
-    /// affiliationChanged (3): JPKI revokes the signature certificate with this when the
-    /// holder's name, address, birth date or sex changes.
-    AffiliationChanged,
-    /// superseded (4).
-    Superseded,
-    /// cessationOfOperation (5).
-    CessationOfOperation,
-    /// certificateHold (6): suspension, e.g. a lost card.
-    CertificateHold,
-    /// removeFromCRL (8): only meaningful in delta CRLs (RFC 5280 §5.2.4).
-    RemoveFromCrl,
-    /// privilegeWithdrawn (9).
-    PrivilegeWithdrawn,
-    /// aACompromise (10).
-    AaCompromise,
-}
-
-impl Reason {
-    /// The ENUMERATED value.
-    pub fn code(self) -> u8 {
-        match self {
-            Self::Unspecified => 0,
-            Self::KeyCompromise => 1,
-            Self::CaCompromise => 2,
-            Self::AffiliationChanged => 3,
-            Self::Superseded => 4,
-            Self::CessationOfOperation => 5,
-            Self::CertificateHold => 6,
-            Self::RemoveFromCrl => 8,
-            Self::PrivilegeWithdrawn => 9,
-            Self::AaCompromise => 10,
-        }
-    }
-
-    /// The reasons used by JPKI, plus removeFromCRL (for delta CRLs).
-    pub const JPKI: [Reason; 8] = [
-        Self::Unspecified,
-        Self::KeyCompromise,
-        Self::CaCompromise,
-        Self::AffiliationChanged,
-        Self::Superseded,
-        Self::CessationOfOperation,
-        Self::CertificateHold,
-        Self::RemoveFromCrl,
-    ];
-}
+/// `CRLReason` (RFC 5280 §5.3.1), as the profile defines it.
+pub use inkan_profile::RevocationReason as Reason;
 
 /// One revoked certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]

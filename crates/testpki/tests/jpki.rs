@@ -13,9 +13,9 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use der::{Decode, Encode, Tagged};
-use inkan_sim::pki::{
-    self, AuthCertSpec, CrlBuilder, CrlOptions, CrlScope, DateTime, Hierarchy, Identity, PkiError,
-    Reason, RevokedEntry, RootCa, SignatureCertSpec, TestPki, Validity,
+use inkan_testpki::jpki::{
+    self as pki, AuthCertSpec, CrlBuilder, CrlOptions, CrlScope, DateTime, Hierarchy, Identity,
+    PkiError, Reason, RevokedEntry, RootCa, SignatureCertSpec, TestPki, Validity,
 };
 use rsa::Pkcs1v15Sign;
 use sha2::{Digest, Sha256};

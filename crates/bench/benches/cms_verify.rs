@@ -25,8 +25,8 @@
 use std::time::{Duration, Instant};
 
 use inkan_card::{LastTry, MyNumberCard, SignPin, sign_document};
-use inkan_sim::pki::{CrlOptions, RevokedEntry, build_crl, utc};
 use inkan_sim::{InitOptions, SimTransport, SoftCard};
+use inkan_testpki::jpki::{CrlOptions, RevokedEntry, build_crl, utc};
 use inkan_verify::{
     Backend, Cert, CrlSet, HashAlg, RevocationOptions, TrustStore, UnixTime, ValidationOptions,
     verify_cms, verify_pkcs1v15,
