@@ -12,9 +12,14 @@ use der::{Decode, Encode};
 use inkan_card::{CmsOptions, LastTry, MyNumberCard, PreparedCms, SignPin, sign_document};
 use inkan_sim::pki::TestPki;
 use inkan_sim::{InitOptions, SimTransport, SoftCard};
+use inkan_verify::signed::cms::Content;
 use inkan_verify::{
     Cert, CertKind, CrlSet, RevocationOptions, Sex, TrustStore, UnixTime, ValidationOptions,
     verify_cms,
+};
+
+const DOC: inkan_verify::Purpose = inkan_verify::Purpose::Document {
+    allow_auth_cert: false,
 };
 
 /// 2024-04-15T00:00:00Z: inside the sim's CRL window (issued 2024-04-01, +30 days).
@@ -65,8 +70,16 @@ fn sign_document_attached_and_detached_verify() {
             LastTry::Refuse,
         ))
         .unwrap();
-        let v = verify_cms(&p7s, detached.then_some(&doc[..]), &st, &[], &opts()).unwrap();
-        assert_eq!(v.content, doc);
+        let v = verify_cms(
+            &p7s,
+            detached.then_some(Content::Bytes(&doc[..])).as_ref(),
+            &st,
+            &[],
+            &opts(),
+            DOC,
+        )
+        .unwrap();
+        assert_eq!(v.content_len, doc.len());
         assert_eq!(v.kind, CertKind::Signature);
         assert_eq!(v.signing_time, Some(UnixTime::from_secs(SIGNING_TIME)));
         let id = v.identity.unwrap();
@@ -76,12 +89,20 @@ fn sign_document_attached_and_detached_verify() {
         assert_eq!((b.era_digit, b.year, b.month, b.day), (3, 1985, 6, 15));
         // Tampered content.
         let e = if detached {
-            verify_cms(&p7s, Some(b"contract: 2 yen"), &st, &[], &opts()).unwrap_err()
+            verify_cms(
+                &p7s,
+                Some(&Content::Bytes(b"contract: 2 yen")),
+                &st,
+                &[],
+                &opts(),
+                DOC,
+            )
+            .unwrap_err()
         } else {
             let mut t = p7s.clone();
             let pos = t.windows(8).position(|w| w == b"contract").unwrap();
             t[pos] ^= 0x20;
-            verify_cms(&t, None, &st, &[], &opts()).unwrap_err()
+            verify_cms(&t, None, &st, &[], &opts(), DOC).unwrap_err()
         };
         assert_eq!(e.code(), "digest-mismatch");
     }
@@ -118,7 +139,7 @@ fn revoked_signer_is_reported_with_its_reason() {
     let _ = std::fs::remove_dir_all(&tmp);
     let mut vo = opts();
     vo.revocation = Some(RevocationOptions::new(&crls));
-    let e = verify_cms(&p7s, None, &store(&pki), &[], &vo).unwrap_err();
+    let e = verify_cms(&p7s, None, &store(&pki), &[], &vo, DOC).unwrap_err();
     assert_eq!(e.code(), "revoked");
     assert!(e.to_string().contains("affiliationChanged"), "{e}");
 }
@@ -182,8 +203,8 @@ fn two_steps_with_a_software_key() {
         "cms-bad-signature"
     );
     let p7s = p.finish(&sig).unwrap();
-    let v = verify_cms(&p7s, None, &store(&pki), &[], &opts()).unwrap();
-    assert_eq!(v.content, b"hello");
+    let v = verify_cms(&p7s, None, &store(&pki), &[], &opts(), DOC).unwrap();
+    assert_eq!(v.content_len, 5);
 
     // Both certificates are in the SignedData, the signer info is version 1 with
     // issuerAndSerialNumber, and every signed attribute is there.

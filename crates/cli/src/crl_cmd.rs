@@ -3,13 +3,16 @@
 use crate::error::{CliError, exit};
 use crate::output::Outcome;
 use clap::{Args, Subcommand};
-use inkan_verify::crl_index::{CrlIndex, CrlIndexError, CrlInfo, RawCrl, ReadLimits};
-use inkan_verify::crl_store::{CrlStore, write_atomic};
-use inkan_verify::{Backend, Cert, UnixTime};
-use serde::{Deserialize, Serialize};
+use inkan_verify::revocation::check::{Selection, entry, group_by_scope, select};
+use inkan_verify::revocation::refresh::{Outcome as Refreshed, Refresh, RefreshError};
+use inkan_verify::revocation::store::CrlStore;
+use inkan_verify::revocation::{Crl, CrlInfo, ReadLimits};
+use inkan_verify::{Backend, Cert, CrlError, UnixTime};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 /// `inkan crl` subcommands.
@@ -111,20 +114,24 @@ pub fn run(cmd: &CrlCmd, json_mode: bool) -> Result<Outcome, CliError> {
     }
 }
 
-fn crl_error(e: &CrlIndexError) -> CliError {
+fn crl_error(e: &CrlError) -> CliError {
     let exit = match e {
-        CrlIndexError::Io { .. } => exit::IO,
+        CrlError::Io { .. } => exit::IO,
         _ => exit::INVALID,
     };
     let mut err = CliError::new(e.code(), exit, e.to_string());
-    if let CrlIndexError::Der { offset, .. } | CrlIndexError::Unsupported { offset, .. } = e {
+    if let Some(offset) = e.offset() {
         err = err.with("offset", json!(offset));
     }
     err
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path).map_err(|e| CliError::io("cannot read", path, &e))
+    inkan_verify::fs::read_bounded(path, inkan_verify::fs::MAX_CRL, "CRL or certificate file")
+        .map_err(|e| match e {
+            inkan_verify::Error::Io { detail } => CliError::new("io", exit::IO, detail),
+            e => CliError::new(e.code(), exit::IO, e.to_string()),
+        })
 }
 
 /// DER as is; PEM (`X509 CRL` / `CERTIFICATE`) decoded.
@@ -132,13 +139,14 @@ fn der_or_pem(data: Vec<u8>, path: &Path) -> Result<Vec<Vec<u8>>, CliError> {
     if data.first() == Some(&0x30) {
         return Ok(vec![data]);
     }
-    let blobs = inkan_verify::pem::blocks(&data, &["X509 CRL", "CERTIFICATE"]).map_err(|e| {
-        CliError::new(
-            "crl-malformed",
-            exit::INVALID,
-            format!("{}: {e}", path.display()),
-        )
-    })?;
+    let blobs =
+        inkan_verify::x509::pem::blocks(&data, &["X509 CRL", "CERTIFICATE"]).map_err(|e| {
+            CliError::new(
+                "crl-malformed",
+                exit::INVALID,
+                format!("{}: {e}", path.display()),
+            )
+        })?;
     if blobs.is_empty() {
         return Err(CliError::new(
             "crl-malformed",
@@ -161,18 +169,13 @@ fn load_cas(paths: &[PathBuf]) -> Result<Vec<Cert>, CliError> {
     Ok(out)
 }
 
-/// Parses, verifies with the first CA that checks out, and indexes (hashing the signed
-/// bytes concurrently with the entry walk).
-fn verify_with_any(der: &[u8], cas: &[Cert]) -> Result<CrlIndex, CrlIndexError> {
-    RawCrl::parse(der)?.verify_and_index(cas, Backend::default())
-}
-
-/// Loads CRL files, verifies them and merges deltas into their bases.
-fn load_verified(crls: &[PathBuf], cas: &[Cert]) -> Result<Vec<CrlIndex>, CliError> {
-    let mut bases: Vec<CrlIndex> = Vec::new();
-    let mut deltas: Vec<CrlIndex> = Vec::new();
+/// Reads CRL files, each verified with the first of `cas` that issued and signed it: DER
+/// streamed (never whole in memory), PEM decoded. Indirect CRLs and CRLs with unknown
+/// critical extensions are refused (`crl-unsupported`).
+fn load_verified(crls: &[PathBuf], cas: &[Cert]) -> Result<Vec<Crl>, CliError> {
+    let mut out = Vec::new();
     for p in crls {
-        let in_file = |e: CrlIndexError| {
+        let in_file = |e: CrlError| {
             let mut err = crl_error(&e);
             err.message = format!("{}: {}", p.display(), err.message);
             err.with("file", json!(p.display().to_string()))
@@ -184,43 +187,24 @@ fn load_verified(crls: &[PathBuf], cas: &[Cert]) -> Result<Vec<CrlIndex>, CliErr
             .map_err(|e| CliError::io("cannot read", p, &e))?;
         let mut found = Vec::new();
         if got == 1 && lead == [0x30] {
-            // DER: streamed, never whole in memory.
-            let src = std::io::Read::chain(&lead[..], f);
+            let src = std::io::Read::chain(&lead[..], f).take(inkan_verify::fs::MAX_CRL);
             found.push(
-                CrlIndex::from_reader_verified(src, cas, Backend::default(), ReadLimits::default())
+                Crl::from_reader_signed_by(src, cas, Backend::default(), ReadLimits::default())
                     .map_err(in_file)?,
             );
         } else {
-            let mut data = lead.get(..got).unwrap_or(&[]).to_vec();
-            f.read_to_end(&mut data)
-                .map_err(|e| CliError::io("cannot read", p, &e))?;
-            for der in der_or_pem(data, p)? {
-                found.push(verify_with_any(&der, cas).map_err(in_file)?);
+            drop(f);
+            for der in der_or_pem(read(p)?, p)? {
+                found
+                    .push(Crl::from_der_signed_by(&der, cas, Backend::default()).map_err(in_file)?);
             }
         }
-        for idx in found {
-            if idx.is_delta() {
-                deltas.push(idx);
-            } else {
-                bases.push(idx);
-            }
+        for c in &found {
+            c.check_supported(false).map_err(in_file)?;
         }
+        out.extend(found);
     }
-    for d in deltas {
-        let key = CrlStore::key_of(&d);
-        let base = bases
-            .iter_mut()
-            .find(|b| CrlStore::key_of(b) == key)
-            .ok_or_else(|| {
-                CliError::new(
-                    "crl-delta-mismatch",
-                    exit::INVALID,
-                    "a delta CRL without its base CRL",
-                )
-            })?;
-        *base = base.merge_delta(&d).map_err(|e| crl_error(&e))?;
-    }
-    Ok(bases)
+    Ok(out)
 }
 
 fn info_json(info: &CrlInfo, entries: usize) -> Value {
@@ -229,36 +213,110 @@ fn info_json(info: &CrlInfo, entries: usize) -> Value {
         "this_update": info.this_update.to_string(),
         "next_update": info.next_update.map(|t| t.to_string()),
         "crl_number": info.number.as_deref().map(hex::encode),
+        "delta_base": info.delta_base.as_deref().map(hex::encode),
         "has_idp": info.idp_der.is_some(),
         "entries": entries,
     })
 }
 
+/// Checks a batch for `crl index`: every delta applies to a complete CRL of its scope
+/// (in the batch or in the store) with BaseCRLNumber ≤ its number < the delta's
+/// (RFC 5280 §5.2.4); of several CRLs of one scope and kind only the newest is kept.
+fn plan_index(batch: Vec<Crl>, store: &CrlStore) -> Result<(Vec<Crl>, Vec<Crl>), CliError> {
+    let mut keep: Vec<Crl> = Vec::new();
+    let mut superseded = Vec::new();
+    for c in batch {
+        let key = CrlStore::key_of(c.info());
+        match keep.iter_mut().find(|k| CrlStore::key_of(k.info()) == key) {
+            Some(k) => {
+                if inkan_verify::revocation::store::is_older(k.info(), c.info()) {
+                    superseded.push(std::mem::replace(k, c));
+                } else {
+                    superseded.push(c);
+                }
+            }
+            None => keep.push(c),
+        }
+    }
+    let mismatch =
+        |detail: &str| CliError::new("crl-delta-mismatch", exit::INVALID, detail.to_owned());
+    for d in keep.iter().filter(|c| c.is_delta()) {
+        let base_key = CrlStore::key_of(d.info())
+            .trim_end_matches(".delta")
+            .to_owned();
+        let base_info = keep
+            .iter()
+            .find(|c| !c.is_delta() && CrlStore::key_of(c.info()) == base_key)
+            .map(|c| c.info().clone())
+            .or_else(|| {
+                store
+                    .catalog()
+                    .iter()
+                    .find(|s| s.key == base_key)
+                    .map(|s| s.info.clone())
+            })
+            .ok_or_else(|| mismatch("a delta CRL without its base CRL"))?;
+        let (Some(base_n), Some(d_base), Some(d_n)) = (
+            base_info.number.as_deref(),
+            d.info().delta_base.as_deref(),
+            d.info().number.as_deref(),
+        ) else {
+            return Err(mismatch("the base or the delta has no cRLNumber"));
+        };
+        let cmp = |a: &[u8], b: &[u8]| a.len().cmp(&b.len()).then_with(|| a.cmp(b));
+        if cmp(d_base, base_n) == std::cmp::Ordering::Greater {
+            return Err(mismatch("the delta's BaseCRLNumber is newer than the base"));
+        }
+        if cmp(d_n, base_n) != std::cmp::Ordering::Greater {
+            return Err(mismatch("the delta is not newer than the base"));
+        }
+    }
+    // Complete CRLs first, so that a delta is stored after its base.
+    keep.sort_by_key(|c| c.is_delta());
+    Ok((keep, superseded))
+}
+
 fn index(crls: &[PathBuf], cas: &[PathBuf], out: &Path) -> Result<Outcome, CliError> {
     let cas = load_cas(cas)?;
-    let indexes = load_verified(crls, &cas)?;
-    let store = CrlStore::open(out).map_err(|e| crl_error(&e))?;
+    let batch = load_verified(crls, &cas)?;
+    let mut store = CrlStore::open(out).map_err(|e| crl_error(&e))?;
+    let (keep, superseded) = plan_index(batch, &store)?;
     let mut items = Vec::new();
     let mut text = Vec::new();
-    for idx in &indexes {
-        let key = store.put(idx).map_err(|e| crl_error(&e))?;
+    for c in &keep {
+        let key = store.put(c).map_err(|e| crl_error(&e))?;
         text.push(format!(
             "{key} {} entries, issuer {}, next update {}",
-            idx.len(),
-            idx.info().issuer_string(),
-            idx.info()
+            c.len(),
+            c.info().issuer_string(),
+            c.info()
                 .next_update
                 .map(|t| t.to_string())
                 .unwrap_or_else(|| "none".into())
         ));
-        let mut j = info_json(idx.info(), idx.len());
+        let mut j = info_json(c.info(), c.len());
         if let Some(o) = j.as_object_mut() {
             o.insert("key".into(), json!(key));
         }
         items.push(j);
     }
+    for c in &superseded {
+        text.push(format!(
+            "superseded: CRL number {} of {} (a newer one of the same scope was given)",
+            c.info()
+                .number
+                .as_deref()
+                .map(hex::encode)
+                .unwrap_or_else(|| "none".into()),
+            c.info().this_update
+        ));
+    }
+    let superseded: Vec<Value> = superseded
+        .iter()
+        .map(|c| info_json(c.info(), c.len()))
+        .collect();
     Ok(Outcome {
-        json: json!({ "indexes": items }),
+        json: json!({ "indexes": items, "superseded": superseded }),
         text: text.join("\n"),
     })
 }
@@ -298,6 +356,16 @@ fn now() -> UnixTime {
     )
 }
 
+/// The serial's INTEGER content (non-negative) from its unsigned magnitude.
+fn integer_content(magnitude: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(magnitude.len() + 1);
+    if magnitude.first().is_none_or(|&b| b >= 0x80) {
+        v.push(0);
+    }
+    v.extend_from_slice(magnitude);
+    v
+}
+
 fn check(
     index_dir: Option<&Path>,
     crls: &[PathBuf],
@@ -309,35 +377,27 @@ fn check(
         .map(|s| parse_serial(s))
         .collect::<Result<_, _>>()?;
     let cas = load_cas(cas)?;
-    let indexes = match index_dir {
+    let candidates: Vec<Arc<Crl>> = match index_dir {
         Some(dir) => {
-            if !dir.is_dir() {
-                return Err(CliError::new(
-                    "io",
-                    exit::IO,
-                    format!("no index directory {}", dir.display()),
-                ));
-            }
-            let store = CrlStore::open(dir).map_err(|e| crl_error(&e))?;
-            let mut v = Vec::new();
-            for key in store.keys().map_err(|e| crl_error(&e))? {
-                if let Some(idx) = store.get(&key).map_err(|e| crl_error(&e))? {
-                    v.push(idx);
-                }
-            }
-            if !cas.is_empty() {
-                v.retain(|idx| {
-                    cas.iter().any(|ca| {
-                        let spki = sha2_256(ca.spki_der());
-                        idx.info().signer_spki_sha256 == spki
-                            && idx
-                                .info()
-                                .issuer()
-                                .is_some_and(|n| inkan_verify::name::name_eq(&n, ca.subject()))
+            let store = CrlStore::open_existing(dir).map_err(|e| crl_error(&e))?;
+            let all = store.all().map_err(|e| crl_error(&e))?;
+            if cas.is_empty() {
+                all
+            } else {
+                // Only CRLs this CA issued and signed (the signature checked now).
+                all.into_iter()
+                    .filter(|c| {
+                        cas.iter().any(|ca| {
+                            inkan_verify::x509::name_eq(
+                                &c.info().issuer().unwrap_or_default(),
+                                ca.subject(),
+                            ) && c
+                                .verify_signed_by(ca.spki_der(), Backend::default())
+                                .is_ok()
+                        })
                     })
-                });
+                    .collect()
             }
-            v
         }
         None => {
             if crls.is_empty() || cas.is_empty() {
@@ -348,13 +408,38 @@ fn check(
                 ));
             }
             load_verified(crls, &cas)?
+                .into_iter()
+                .map(Arc::new)
+                .collect()
         }
     };
-    if indexes.is_empty() {
+    let groups = group_by_scope(&candidates);
+    let selections: Vec<Selection> = groups.iter().filter_map(|g| select(g, |_| true)).collect();
+    if selections.is_empty() {
         return Err(CliError::new(
             "crl-none",
             exit::INVALID,
             "no CRL to check against (none indexed, or none issued by the given CA)",
+        ));
+    }
+    let issuers: Vec<String> = {
+        let mut v: Vec<String> = selections
+            .iter()
+            .map(|s| s.complete.info().issuer_string())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    if issuers.len() > 1 {
+        return Err(CliError::new(
+            "usage",
+            exit::USAGE,
+            format!(
+                "the CRLs are from {} issuers ({}): a serial is only meaningful with its issuer; name it with --ca",
+                issuers.len(),
+                issuers.join("; ")
+            ),
         ));
     }
     let at = now();
@@ -366,18 +451,21 @@ fn check(
         } else {
             hex::encode(s)
         };
-        let hit = indexes
-            .iter()
-            .find_map(|idx| idx.lookup_unsigned(s).map(|r| (idx, r)));
+        let content = integer_content(s);
+        let hit = selections.iter().find_map(|sel| {
+            let issuer = sel.complete.info().issuer()?;
+            entry(sel, &issuer, &content).map(|r| (sel, r))
+        });
         match hit {
-            Some((idx, r)) => {
+            Some((sel, r)) => {
                 let reason = r.reason_or_unspecified().name();
                 lines.push(format!("{hexs} revoked {reason} {}", r.revoked_at));
                 results.push(json!({
                     "serial": hexs, "status": "revoked", "reason": reason,
                     "revocation_time": r.revoked_at.to_string(),
                     "reason_present": r.reason.is_some(),
-                    "issuer": idx.info().issuer_string(),
+                    "invalidity_date": r.invalidity.map(|t| t.to_string()),
+                    "issuer": sel.complete.info().issuer_string(),
                 }));
             }
             None => {
@@ -386,12 +474,16 @@ fn check(
             }
         }
     }
-    let crls: Vec<Value> = indexes
+    let crls: Vec<Value> = selections
         .iter()
-        .map(|idx| {
-            let mut j = info_json(idx.info(), idx.len());
+        .map(|sel| {
+            let c = &sel.complete;
+            let mut j = info_json(c.info(), c.len());
             if let Some(o) = j.as_object_mut() {
-                o.insert("staleness".into(), staleness(idx.info(), at));
+                o.insert("staleness".into(), staleness(c.info(), at));
+                if let Some(d) = &sel.delta {
+                    o.insert("delta".into(), info_json(d.info(), d.len()));
+                }
             }
             j
         })
@@ -400,11 +492,6 @@ fn check(
         json: json!({ "results": results, "crls": crls }),
         text: lines.join("\n"),
     })
-}
-
-fn sha2_256(d: &[u8]) -> [u8; 32] {
-    use sha2::Digest;
-    sha2::Sha256::digest(d).into()
 }
 
 /// Freshness against nextUpdate (RFC 5280 §5.1.2.5).
@@ -423,7 +510,7 @@ fn staleness(info: &CrlInfo, at: UnixTime) -> Value {
 }
 
 // ---------------------------------------------------------------------------------------
-// fetch
+// fetch: the HTTP client here, the refresh logic in inkan_verify::revocation::refresh
 // ---------------------------------------------------------------------------------------
 
 /// The `crl fetch` config file (JSON).
@@ -458,28 +545,11 @@ struct Source {
     ca: PathBuf,
 }
 
-/// Per-source state kept in `<store>/sources/<hash>.json`.
-#[derive(Serialize, Deserialize, Debug, Default)]
-struct SourceState {
-    url: String,
-    etag: Option<String>,
-    last_modified: Option<String>,
-    key: Option<String>,
-    last_success: Option<String>,
-    last_error: Option<String>,
-}
-
 const MAX_SOURCES: usize = 100_000;
 
-fn state_path(store: &Path, url: &str) -> PathBuf {
-    let h = sha2_256(url.as_bytes());
-    store
-        .join("sources")
-        .join(format!("{}.json", hex::encode(h.get(..16).unwrap_or(&[]))))
-}
-
 fn fetch(config: &Path, at: Option<&str>, json_mode: bool) -> Result<Outcome, CliError> {
-    let text = read(config)?;
+    let text = inkan_verify::fs::read_bounded(config, 16 << 20, "config file")
+        .map_err(|e| CliError::new(e.code(), exit::IO, format!("{}: {e}", config.display())))?;
     let cfg: FetchConfig = serde_json::from_slice(&text)
         .map_err(|e| CliError::new("config", exit::USAGE, format!("{}: {e}", config.display())))?;
     if cfg.sources.len() > MAX_SOURCES {
@@ -487,9 +557,7 @@ fn fetch(config: &Path, at: Option<&str>, json_mode: bool) -> Result<Outcome, Cl
     }
     let base = config.parent().unwrap_or(Path::new("."));
     let store_dir = base.join(&cfg.store);
-    let store = CrlStore::open(&store_dir).map_err(|e| crl_error(&e))?;
-    std::fs::create_dir_all(store_dir.join("sources"))
-        .map_err(|e| CliError::io("cannot create", &store_dir, &e))?;
+    let mut store = CrlStore::open(&store_dir).map_err(|e| crl_error(&e))?;
     let at = match at {
         Some(s) => UnixTime::parse_rfc3339(s)
             .ok_or_else(|| CliError::new("usage", exit::USAGE, "bad --at time"))?,
@@ -505,7 +573,7 @@ fn fetch(config: &Path, at: Option<&str>, json_mode: bool) -> Result<Outcome, Cl
     let mut lines = Vec::new();
     let mut failed = 0usize;
     for src in &cfg.sources {
-        let r = fetch_one(&agent, &store, src, base, cfg.max_bytes, at);
+        let r = fetch_one(&agent, &mut store, src, base, cfg.max_bytes, at);
         if r.get("status").and_then(Value::as_str) == Some("error") {
             failed += 1;
         }
@@ -567,98 +635,6 @@ fn report_line(r: &Value) -> String {
     s
 }
 
-struct FetchError {
-    code: &'static str,
-    message: String,
-}
-
-impl From<CrlIndexError> for FetchError {
-    fn from(e: CrlIndexError) -> Self {
-        FetchError {
-            code: e.code(),
-            message: e.to_string(),
-        }
-    }
-}
-
-fn fetch_one(
-    agent: &ureq::Agent,
-    store: &CrlStore,
-    src: &Source,
-    base: &Path,
-    max_bytes: u64,
-    at: UnixTime,
-) -> Value {
-    let sp = state_path(store.dir(), &src.url);
-    let mut state: SourceState = std::fs::read(&sp)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
-    if state.url != src.url {
-        state = SourceState {
-            url: src.url.clone(),
-            ..SourceState::default()
-        };
-    }
-    // The last good CRL, if its index is intact.
-    let current = state
-        .key
-        .as_deref()
-        .and_then(|k| store.get(k).ok().flatten());
-    let result = download_and_swap(
-        agent,
-        store,
-        src,
-        base,
-        max_bytes,
-        at,
-        &mut state,
-        current.as_ref(),
-    );
-    let in_use = match &result {
-        Ok(Some(new)) => Some(new),
-        _ => current.as_ref(),
-    };
-    let mut out = json!({ "url": src.url });
-    let obj = out.as_object_mut();
-    if let Some(o) = obj {
-        match &result {
-            Ok(Some(_)) => {
-                o.insert("status".into(), json!("updated"));
-            }
-            Ok(None) => {
-                o.insert("status".into(), json!("not-modified"));
-            }
-            Err(e) => {
-                o.insert("status".into(), json!("error"));
-                o.insert(
-                    "error".into(),
-                    json!({ "code": e.code, "message": e.message }),
-                );
-            }
-        }
-        if let Some(idx) = in_use {
-            let mut c = info_json(idx.info(), idx.len());
-            if let Some(co) = c.as_object_mut() {
-                co.insert("staleness".into(), staleness(idx.info(), at));
-                co.insert("key".into(), json!(CrlStore::key_of(idx)));
-            }
-            o.insert("crl".into(), c);
-        }
-    }
-    match &result {
-        Ok(_) => {
-            state.last_success = Some(at.to_string());
-            state.last_error = None;
-        }
-        Err(e) => state.last_error = Some(format!("{at} {}: {}", e.code, e.message)),
-    }
-    if let Ok(b) = serde_json::to_vec_pretty(&state) {
-        let _ = write_atomic(&sp, &b);
-    }
-    out
-}
-
 /// A reader that keeps the first error it passed on (whether a timeout, and its text),
 /// so that a CRL read that failed on the network can be told from a malformed CRL.
 struct Recording<R> {
@@ -681,68 +657,80 @@ impl<R: Read> Read for Recording<R> {
     }
 }
 
-fn net_body_error(url: &str) -> FetchError {
-    FetchError {
-        code: "crl-fetch-network",
-        message: format!("{url}: reading the response body failed"),
-    }
-}
-
-/// Downloads (conditionally), verifies and swaps in. `Ok(None)`: not modified.
-#[allow(clippy::too_many_arguments)]
-fn download_and_swap(
+/// One source: the HTTP exchange driven by the refresh state machine; returns its report.
+fn fetch_one(
     agent: &ureq::Agent,
-    store: &CrlStore,
+    store: &mut CrlStore,
     src: &Source,
     base: &Path,
     max_bytes: u64,
     at: UnixTime,
-    state: &mut SourceState,
-    current: Option<&CrlIndex>,
-) -> Result<Option<CrlIndex>, FetchError> {
-    let ca_path = base.join(&src.ca);
-    let cas = load_cas(std::slice::from_ref(&ca_path)).map_err(|e| FetchError {
-        code: e.code,
-        message: e.message,
-    })?;
-    let mut req = agent.get(&src.url);
-    if current.is_some() {
-        if let Some(e) = &state.etag {
-            req = req.header("If-None-Match", e);
-        }
-        if let Some(lm) = &state.last_modified {
-            req = req.header("If-Modified-Since", lm);
-        }
-    }
-    let net = |e: ureq::Error| {
-        let code = match e {
-            ureq::Error::Timeout(_) => "crl-fetch-timeout",
-            _ => "crl-fetch-network",
-        };
-        FetchError {
-            code,
-            message: format!("{}: {e}", src.url),
-        }
+) -> Value {
+    let cas = load_cas(std::slice::from_ref(&base.join(&src.ca)));
+    let mut refresh = Refresh::begin(store, &src.url, at);
+    let outcome = match cas {
+        Err(e) => Refreshed::Failed(RefreshError {
+            code: e.code,
+            message: e.message,
+        }),
+        Ok(cas) => exchange(agent, &mut refresh, &src.url, &cas, max_bytes),
     };
-    let mut resp = req.call().map_err(net)?;
-    let status = resp.status().as_u16();
-    if status == 304 {
-        return match current {
-            Some(c) => {
-                c.check_time(at)?;
-                Ok(None)
+    let mut out = json!({ "url": src.url });
+    if let Some(o) = out.as_object_mut() {
+        match &outcome {
+            Refreshed::Updated(_) => {
+                o.insert("status".into(), json!("updated"));
             }
-            None => Err(FetchError {
-                code: "crl-fetch-http",
-                message: "304 Not Modified without a stored CRL".into(),
-            }),
-        };
+            Refreshed::NotModified => {
+                o.insert("status".into(), json!("not-modified"));
+            }
+            Refreshed::Failed(e) => {
+                o.insert("status".into(), json!("error"));
+                o.insert(
+                    "error".into(),
+                    json!({ "code": e.code, "message": e.message }),
+                );
+            }
+        }
+        if let Some(c) = refresh.in_use() {
+            let mut j = info_json(c.info(), c.len());
+            if let Some(co) = j.as_object_mut() {
+                co.insert("staleness".into(), staleness(c.info(), at));
+                co.insert("key".into(), json!(CrlStore::key_of(c.info())));
+            }
+            o.insert("crl".into(), j);
+        }
     }
-    if status != 200 {
-        return Err(FetchError {
-            code: "crl-fetch-http",
-            message: format!("{}: HTTP status {status}", src.url),
-        });
+    refresh.finish(&outcome);
+    out
+}
+
+fn exchange(
+    agent: &ureq::Agent,
+    refresh: &mut Refresh<'_>,
+    url: &str,
+    cas: &[Cert],
+    max_bytes: u64,
+) -> Refreshed {
+    let want = refresh.request();
+    let mut req = agent.get(&want.url);
+    if let Some(e) = &want.if_none_match {
+        req = req.header("If-None-Match", e);
+    }
+    if let Some(lm) = &want.if_modified_since {
+        req = req.header("If-Modified-Since", lm);
+    }
+    let mut resp = match req.call() {
+        Ok(r) => r,
+        Err(ureq::Error::Timeout(_)) => {
+            return refresh.failed("crl-fetch-timeout", format!("{url}: timeout"));
+        }
+        Err(e) => return refresh.failed("crl-fetch-network", format!("{url}: {e}")),
+    };
+    match resp.status().as_u16() {
+        304 => return refresh.not_modified(),
+        200 => {}
+        s => return refresh.status(s),
     }
     let header = |name: &str| {
         resp.headers()
@@ -750,77 +738,38 @@ fn download_and_swap(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
-    let etag = header("etag");
-    let last_modified = header("last-modified");
+    let (etag, last_modified) = (header("etag"), header("last-modified"));
     let mut body = Recording {
         inner: resp.body_mut().with_config().limit(max_bytes).reader(),
         failed: None,
     };
-    let body_err = |r: &Recording<_>| {
-        let (timeout, msg) = r.failed.as_ref()?;
-        Some(FetchError {
-            code: if *timeout {
+    let r = refresh.body(&mut body, etag, last_modified, cas, Backend::default());
+    // A failed read of the body is a network error (or a timeout), not a CRL error.
+    let net = |b: &Recording<_>| {
+        let (timeout, msg) = b
+            .failed
+            .clone()
+            .unwrap_or((false, "reading the response body failed".to_owned()));
+        (
+            if timeout {
                 "crl-fetch-timeout"
             } else {
                 "crl-fetch-network"
             },
-            message: format!("{}: {msg}", src.url),
-        })
+            format!("{url}: {msg}"),
+        )
     };
-    let mut lead = [0u8; 1];
-    let got = body
-        .read(&mut lead)
-        .map_err(|_| body_err(&body).unwrap_or_else(|| net_body_error(&src.url)))?;
-    let verified = if got == 1 && lead == [0x30] {
-        // DER: streamed into the index, never whole in memory.
-        let src_body = std::io::Read::chain(&lead[..], &mut body);
-        CrlIndex::from_reader_verified(src_body, &cas, Backend::default(), ReadLimits::default())
-    } else {
-        let mut data = lead.get(..got).unwrap_or(&[]).to_vec();
-        body.read_to_end(&mut data)
-            .map_err(|_| body_err(&body).unwrap_or_else(|| net_body_error(&src.url)))?;
-        let blobs = der_or_pem(data, Path::new(&src.url)).map_err(|e| FetchError {
-            code: e.code,
-            message: e.message,
-        })?;
-        let der = blobs.first().ok_or(FetchError {
-            code: "crl-malformed",
-            message: "empty body".into(),
-        })?;
-        verify_with_any(der, &cas)
-    };
-    // A failed read of the body is a network error (or a timeout), not a CRL error.
-    let idx = match verified {
-        Err(CrlIndexError::Io { .. }) => {
-            return Err(body_err(&body).unwrap_or_else(|| net_body_error(&src.url)));
+    match r {
+        Ok(Refreshed::Failed(e)) if body.failed.is_some() && e.code == "crl-malformed" => {
+            let (code, msg) = net(&body);
+            refresh.failed(code, msg)
         }
-        r => r?,
-    };
-    if idx.is_delta() {
-        return Err(FetchError {
-            code: "crl-unsupported",
-            message: "delta CRLs are not fetched; configure the complete CRL".into(),
-        });
+        Ok(o) => o,
+        Err(_) => {
+            let (code, msg) = net(&body);
+            refresh.failed(code, msg)
+        }
     }
-    idx.check_time(at)?;
-    if let Some(c) = current
-        && CrlStore::key_of(c) == CrlStore::key_of(&idx)
-        && idx.info().this_update < c.info().this_update
-    {
-        return Err(FetchError {
-            code: "crl-older",
-            message: format!(
-                "the server's CRL (thisUpdate {}) is older than the one in use ({})",
-                idx.info().this_update,
-                c.info().this_update
-            ),
-        });
-    }
-    let key = store.put(&idx)?;
-    state.key = Some(key);
-    state.etag = etag;
-    state.last_modified = last_modified;
-    Ok(Some(idx))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -940,13 +889,15 @@ fn bench(a: &BenchArgs) -> Result<Outcome, CliError> {
         }
     }
     let lookup_ns = t1.elapsed().as_nanos() as f64 / rounds as f64;
-    let store = CrlStore::open(&a.index_dir).map_err(|e| crl_error(&e))?;
+    let _ = std::fs::remove_dir_all(&a.index_dir);
+    let mut store = CrlStore::open(&a.index_dir).map_err(|e| crl_error(&e))?;
     let key = store.put(&idx).map_err(|e| crl_error(&e))?;
     let path = store.path_for(&key);
     let mut best = Duration::MAX;
     for _ in 0..5 {
         let t2 = Instant::now();
-        let again = inkan_verify::crl_store::read_index(&path).map_err(|e| crl_error(&e))?;
+        let again =
+            inkan_verify::revocation::store::read_index(&path).map_err(|e| crl_error(&e))?;
         best = best.min(t2.elapsed());
         if again.len() != idx.len() {
             return Err(CliError::new("internal", exit::INTERNAL, "reopen mismatch"));

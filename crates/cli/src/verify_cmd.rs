@@ -1,5 +1,7 @@
 //! `inkan verify …`: the relying party's side. Certificate paths (RFC 5280 §6), CMS
-//! SignedData (RFC 5652 §5) and login signatures, with revocation from CRLs.
+//! SignedData (RFC 5652 §5) and login signatures, with revocation from CRL files or the
+//! persisted CRL store. Thin: inputs are read through `inkan_verify::fs`, the checks are
+//! the library's, and the verdicts are its `report` types.
 //!
 //! Output is one verdict: `{"valid":true, …}` and exit 0, or
 //! `{"valid":false, "error":{"code":…,"message":…}, …}` and exit 10 (`exit::INVALID`).
@@ -7,10 +9,14 @@
 
 use crate::error::{CliError, exit};
 use clap::{Args, Subcommand};
+use inkan_verify::report::{ChainReport, CmsReport, ErrorReport, LoginReport, RevocationReport};
+use inkan_verify::revocation::store::CrlStore;
 use inkan_verify::{
-    AnchorSource, Cert, CertStatus, CrlSet, Error as VerifyError, HashAlg, JpkiIdentity,
-    KeyUsageBits, RevocationOptions, Sex, TrustStore, UnixTime, ValidatedPath, ValidationOptions,
+    AnchorSource, Cert, CertStatus, CrlSet, Error as VerifyError, HashAlg, Purpose,
+    RevocationOptions, RevocationSource, Sources, TrustStore, UnixTime, ValidatedPath,
+    ValidationOptions, fs as vfs,
 };
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -23,15 +29,18 @@ pub enum VerifyCmd {
     /// Inputs are PEM (any number of certificates or CRLs per file) or DER (one per
     /// file), files or directories; every flag can be repeated. Each --trust-anchor
     /// certificate is trusted because you name it (the J-LIS fingerprint pins are not
-    /// required here; the output says whether an anchor matched one). The path is built
-    /// from the intermediates in any order, choosing issuers by name, key identifier and
-    /// signature (all J-LIS root generations share one name).
+    /// required here; the output says whether an anchor matched one); it must be a CA
+    /// certificate. The path is built from the intermediates in any order, choosing
+    /// issuers by name, key identifier and signature (all J-LIS root generations share
+    /// one name).
     ///
-    /// Revocation: without --crl none is checked. With one or more --crl, every
-    /// certificate of the path below the trust anchor must be covered by a valid CRL
-    /// (signed by its issuer or a delegated CRL signer, current at --at, delta CRLs
-    /// applied); a certificate on a CRL gives `revoked`, one that no CRL covers gives
-    /// `revocation-unknown`.
+    /// Revocation: without --crl and --crl-store none is checked. With CRLs (files, or
+    /// the store `inkan crl fetch` keeps), every certificate of the path below the
+    /// trust anchor must be covered by a valid CRL: per issuer and distribution point
+    /// the complete CRL with the highest cRLNumber that is current at --at and signed
+    /// by its issuer (or a delegated CRL signer), with the newest applicable delta CRL;
+    /// a certificate on it gives `revoked`, one that no CRL covers
+    /// `revocation-unknown`. The JSON names the CRL that decided.
     ///
     /// Policy (RFC 5280 §6.1.1): --policy sets user-initial-policy-set (default
     /// anyPolicy); the three flags set initial-explicit-policy,
@@ -40,7 +49,8 @@ pub enum VerifyCmd {
     /// Also checked: the trust anchor's own validity period at --at, basic constraints
     /// and path length, key usage of the CAs, name constraints, unknown critical
     /// extensions (rejected), at most 8 certificates and a work budget. Not checked:
-    /// host names and extended key usage (JPKI certificates carry none).
+    /// host names and extended key usage (`verify cms` and `verify login` check the
+    /// purpose).
     ///
     /// Exit 0: valid. Exit 10: not valid (the JSON error code says why). Exit 9: a
     /// file cannot be read. Exit 2: bad arguments.
@@ -49,14 +59,32 @@ pub enum VerifyCmd {
     /// Verifies a CMS SignedData (a `.p7s`, e.g. from `inkan card sign --format cms`):
     /// the signer's signature over the signed attributes, the message digest of the
     /// content, signing-certificate-v2, the signer's path to a trust anchor at --at and
-    /// its revocation. Prints the signer's identity from the certificate (name, address,
-    /// birth date, sex), the certificate kind, the claimed signing time and the
-    /// revocation status.
+    /// its revocation, and that the signer's certificate is a signature certificate
+    /// (a user-authentication certificate is refused with `certificate-kind` unless
+    /// --allow-auth-cert). Prints the signer's identity from the certificate (name,
+    /// address, birth date, sex), the certificate kind, the signing time as the signer
+    /// claims it and the revocation status.
     Cms(CmsArgs),
     /// Verifies a login: an RSASSA-PKCS1-v1_5 signature over a challenge made with the
     /// user-authentication key (`inkan card sign --key auth`), the certificate's kind,
-    /// its path and revocation.
+    /// its path and revocation. Challenges must be random bytes: one that parses as DER
+    /// signed attributes, a DigestInfo or an XML SignedInfo is refused
+    /// (`challenge-structured`), since its signature would sign a document.
     Login(LoginArgs),
+}
+
+/// Revocation inputs shared by every verify command.
+#[derive(Args, Debug)]
+pub struct RevocationArgs {
+    /// CRLs (PEM/DER file or directory; in a directory, certificates and other files
+    /// are skipped, a CRL that does not parse is an error). Without --crl and
+    /// --crl-store, revocation is not checked and the output says `not-checked`.
+    #[arg(long, value_name = "FILE")]
+    crl: Vec<PathBuf>,
+    /// The CRL store `inkan crl fetch` or `inkan crl index` keeps (its `store`
+    /// directory). Repeatable; combines with --crl.
+    #[arg(long, value_name = "DIR")]
+    crl_store: Vec<PathBuf>,
 }
 
 /// Options shared by `cms` and `login`.
@@ -64,7 +92,7 @@ pub enum VerifyCmd {
 pub struct AnchorArgs {
     /// Trust anchors: a PEM/DER file or a directory of them (e.g. the J-LIS roots of
     /// every generation). Anchors matching a published J-LIS fingerprint are reported
-    /// as `pinned`, others as `explicit`.
+    /// as `pinned`, others as `explicit`; every anchor must be a CA certificate.
     #[arg(long, value_name = "DIR", required = true)]
     trust_anchors: Vec<PathBuf>,
     /// Refuse anchors that match no published J-LIS root fingerprint (`untrusted-root`).
@@ -73,10 +101,8 @@ pub struct AnchorArgs {
     /// Extra intermediate certificates (PEM/DER file or directory).
     #[arg(long, value_name = "FILE")]
     intermediate: Vec<PathBuf>,
-    /// CRLs (PEM/DER file or directory). Without any, revocation is not checked and the
-    /// output says `not-checked`; with some, the signer must be covered by one.
-    #[arg(long, value_name = "FILE")]
-    crl: Vec<PathBuf>,
+    #[command(flatten)]
+    revocation: RevocationArgs,
     /// Validation time, RFC 3339 UTC (`2025-01-31T09:00:00Z`) [default: now].
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
@@ -91,10 +117,8 @@ pub struct ChainArgs {
     /// An intermediate certificate (PEM/DER file or directory). Repeatable.
     #[arg(long, value_name = "FILE")]
     intermediate: Vec<PathBuf>,
-    /// A CRL (PEM/DER file or directory). Repeatable. Any --crl turns on revocation
-    /// checking for the whole path.
-    #[arg(long, value_name = "FILE")]
-    crl: Vec<PathBuf>,
+    #[command(flatten)]
+    revocation: RevocationArgs,
     /// Validation time, RFC 3339 UTC (`2025-01-31T09:00:00Z`) [default: now].
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
@@ -118,18 +142,25 @@ pub struct ChainArgs {
 /// `inkan verify cms`.
 #[derive(Args, Debug)]
 pub struct CmsArgs {
-    /// The CMS SignedData, DER (`.p7s`) or PEM (`CMS`/`PKCS7`).
+    /// The CMS SignedData, DER (`.p7s`) or PEM (`CMS`/`PKCS7`); at most 64 MiB.
     #[arg(long, value_name = "FILE.p7s")]
     signature: PathBuf,
-    /// The signed document, for a detached signature.
+    /// The signed document, for a detached signature (hashed as it is read, any size).
     #[arg(long, value_name = "FILE")]
     content: Option<PathBuf>,
     #[command(flatten)]
     anchors: AnchorArgs,
     /// Accept a signer certificate revoked after the signing time claimed in the CMS
-    /// (otherwise `revoked-after-signing`, exit 10).
+    /// (otherwise `revoked-after-signing`, exit 10). A revocation for key compromise,
+    /// or with an invalidity date at or before the claimed time, stays `revoked`: the
+    /// claimed time is the signer's word.
     #[arg(long)]
     accept_revoked_after_signing: bool,
+    /// Accept a JPKI user-authentication certificate as the signer (refused by
+    /// default with `certificate-kind`: a login server can have that key sign any
+    /// bytes it sends).
+    #[arg(long)]
+    allow_auth_cert: bool,
 }
 
 /// `inkan verify login`.
@@ -154,7 +185,7 @@ pub struct LoginArgs {
 /// A verdict or a failure to reach one.
 enum Failure {
     /// Verification ran: not valid.
-    Invalid(VerifyError, Map<String, Value>),
+    Invalid(VerifyError),
     /// Bad usage or unreadable input.
     Cli(CliError),
 }
@@ -165,21 +196,34 @@ impl From<CliError> for Failure {
     }
 }
 
-fn invalid(e: VerifyError) -> Failure {
-    Failure::Invalid(e, Map::new())
-}
-
-/// Input errors from the verify crate: I/O is exit 9, anything else (a malformed
-/// certificate, a bad anchor) is a verdict.
-fn load_err(e: VerifyError) -> Failure {
-    match e {
-        VerifyError::Io { detail } => Failure::Cli(CliError::new("io", exit::IO, detail)),
-        e => invalid(e),
+/// Errors from the verify crate: unreadable input is exit 9 (`io`), an input over its
+/// size bound too; anything else (a malformed certificate, a bad anchor) is a verdict.
+impl From<VerifyError> for Failure {
+    fn from(e: VerifyError) -> Self {
+        match e {
+            VerifyError::Io { detail } => Failure::Cli(CliError::new("io", exit::IO, detail)),
+            e @ VerifyError::TooLarge { .. } => {
+                Failure::Cli(CliError::new(e.code(), exit::IO, e.to_string()))
+            }
+            e => Failure::Invalid(e),
+        }
     }
 }
 
 fn usage(msg: impl Into<String>) -> Failure {
     Failure::Cli(CliError::new("usage", exit::USAGE, msg))
+}
+
+/// A valid verdict: the report (JSON) and its text.
+struct Valid {
+    json: Value,
+    text: String,
+}
+
+fn valid(report: &impl Serialize, text: String) -> Result<Valid, Failure> {
+    let json = serde_json::to_value(report)
+        .map_err(|e| Failure::Cli(CliError::new("internal", exit::INTERNAL, e.to_string())))?;
+    Ok(Valid { json, text })
 }
 
 /// Runs a verify command, prints the verdict (JSON with `json`) and returns the exit code.
@@ -190,30 +234,25 @@ pub fn run(cmd: &VerifyCmd, json_mode: bool) -> i32 {
         VerifyCmd::Login(a) => login(a),
     };
     match r {
-        Ok((v, text)) => {
+        Ok(v) => {
             let mut obj = Map::new();
             obj.insert("valid".into(), json!(true));
-            if let Value::Object(m) = v {
+            if let Value::Object(m) = v.json {
                 obj.extend(m);
             }
             if json_mode {
                 println!("{}", Value::Object(obj));
             } else {
-                println!("{text}");
+                println!("{}", v.text);
             }
             exit::OK
         }
-        Err(Failure::Invalid(e, extra)) => {
-            let mut err = Map::new();
-            err.insert("code".into(), json!(e.code()));
-            err.insert("message".into(), json!(e.to_string()));
-            err.extend(error_details(&e));
-            let mut obj = Map::new();
-            obj.insert("valid".into(), json!(false));
-            obj.insert("error".into(), Value::Object(err));
-            obj.extend(extra);
+        Err(Failure::Invalid(e)) => {
             if json_mode {
-                println!("{}", Value::Object(obj));
+                println!(
+                    "{}",
+                    json!({"valid": false, "error": ErrorReport::from(&e)})
+                );
             } else {
                 println!("INVALID: {e} [{}]", e.code());
             }
@@ -234,64 +273,6 @@ pub fn run(cmd: &VerifyCmd, json_mode: bool) -> i32 {
     }
 }
 
-/// Machine-readable context of a verification error (added to the JSON error object).
-fn error_details(e: &VerifyError) -> Map<String, Value> {
-    let mut m = Map::new();
-    match e {
-        VerifyError::Revoked {
-            depth,
-            serial,
-            revoked_at,
-            reason,
-        } => {
-            m.insert("depth".into(), json!(depth));
-            m.insert("serial".into(), json!(serial));
-            m.insert("revoked_at".into(), json!(revoked_at.to_string()));
-            m.insert("reason".into(), json!(reason.name()));
-        }
-        VerifyError::RevokedAfterSigning {
-            depth,
-            serial,
-            revoked_at,
-            signing_time,
-            reason,
-        } => {
-            m.insert("depth".into(), json!(depth));
-            m.insert("serial".into(), json!(serial));
-            m.insert("revoked_at".into(), json!(revoked_at.to_string()));
-            m.insert("signing_time".into(), json!(signing_time.to_string()));
-            m.insert("reason".into(), json!(reason.name()));
-        }
-        VerifyError::Expired {
-            depth,
-            not_after,
-            at,
-        } => {
-            m.insert("depth".into(), json!(depth));
-            m.insert("not_after".into(), json!(not_after.to_string()));
-            m.insert("at".into(), json!(at.to_string()));
-        }
-        VerifyError::NotYetValid {
-            depth,
-            not_before,
-            at,
-        } => {
-            m.insert("depth".into(), json!(depth));
-            m.insert("not_before".into(), json!(not_before.to_string()));
-            m.insert("at".into(), json!(at.to_string()));
-        }
-        VerifyError::RevocationUnknown { depth, .. }
-        | VerifyError::NotCa { depth }
-        | VerifyError::PathLength { depth }
-        | VerifyError::KeyUsage { depth, .. }
-        | VerifyError::NameConstraints { depth, .. } => {
-            m.insert("depth".into(), json!(depth));
-        }
-        _ => {}
-    }
-    m
-}
-
 fn parse_at(at: Option<&str>) -> Result<UnixTime, Failure> {
     match at {
         Some(s) => UnixTime::parse_rfc3339(s)
@@ -303,74 +284,35 @@ fn parse_at(at: Option<&str>) -> Result<UnixTime, Failure> {
     }
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).map_err(|e| Failure::Cli(CliError::io("cannot read", path, &e)))
-}
-
-/// Splits a PEM bundle or a DER blob into DER items.
-type SplitFn = fn(&[u8]) -> Result<Vec<Vec<u8>>, VerifyError>;
-
-/// DER blobs of the given kind from files (PEM or DER; a blob that does not parse is a
-/// verdict) or directories (where files holding something else, such as a CRL next to
-/// the roots, are skipped).
-fn load_ders(
-    paths: &[PathBuf],
-    split: SplitFn,
-    parses: fn(&[u8]) -> bool,
-) -> Result<Vec<Vec<u8>>, Failure> {
-    let mut out = Vec::new();
-    for p in paths {
-        let dir = p.is_dir();
-        for data in inkan_verify::fs::read_file_or_dir(p).map_err(load_err)? {
-            match split(&data) {
-                Ok(ders) if dir => out.extend(ders.into_iter().filter(|d| parses(d))),
-                Ok(ders) => out.extend(ders),
-                Err(_) if dir => {}
-                Err(e) => return Err(invalid(e)),
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn cert_ders(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, Failure> {
-    load_ders(paths, inkan_verify::pem::certificates, |d| {
-        Cert::from_der(d).is_ok()
-    })
-}
-
 /// Every certificate in the files or directories.
 fn load_certs(paths: &[PathBuf]) -> Result<Vec<Cert>, Failure> {
-    cert_ders(paths)?
+    vfs::load_certificates(paths)?
         .iter()
-        .map(|d| Cert::from_der(d).map_err(invalid))
+        .map(|d| Cert::from_der(d).map_err(Failure::from))
         .collect()
 }
 
 /// The first certificate of a PEM/DER file.
 fn load_one_cert(path: &Path) -> Result<Cert, Failure> {
-    let data = read(path)?;
-    let ders = inkan_verify::pem::certificates(&data).map_err(invalid)?;
+    let ders = vfs::load_certificates(std::slice::from_ref(&path.to_path_buf()))?;
     let der = ders.first().ok_or_else(|| {
-        invalid(VerifyError::Malformed {
+        Failure::Invalid(VerifyError::Malformed {
             what: "certificate file",
             detail: format!("{}: no certificate", path.display()),
         })
     })?;
-    Cert::from_der(der).map_err(invalid)
+    Ok(Cert::from_der(der)?)
 }
 
 /// Anchors: pinned when they match a J-LIS fingerprint, else explicit (refused with
-/// `pinned_only`).
+/// `pinned_only`); each must be a CA certificate.
 fn load_anchors(paths: &[PathBuf], pinned_only: bool) -> Result<TrustStore, Failure> {
     let mut store = TrustStore::new();
-    for der in cert_ders(paths)? {
-        match store.add_pinned(&der) {
-            Ok(_) => {}
-            Err(VerifyError::UntrustedRoot { .. }) if !pinned_only => {
-                store.add_explicit(&der).map_err(invalid)?;
-            }
-            Err(e) => return Err(invalid(e)),
+    for der in vfs::load_certificates(paths)? {
+        if pinned_only || TrustStore::pin_of(&der).is_some() {
+            store.add_pinned(&der)?;
+        } else {
+            store.add_explicit(&der)?;
         }
     }
     if store.is_empty() {
@@ -379,96 +321,79 @@ fn load_anchors(paths: &[PathBuf], pinned_only: bool) -> Result<TrustStore, Fail
     Ok(store)
 }
 
-fn load_crls(paths: &[PathBuf]) -> Result<CrlSet, Failure> {
-    let mut set = CrlSet::new();
-    for der in load_ders(paths, inkan_verify::pem::crls, |d| {
-        inkan_verify::Crl::from_der(d).is_ok()
-    })? {
-        set.add_der(&der).map_err(invalid)?;
+/// The CRLs of `--crl` and the stores of `--crl-store`, opened.
+struct Revocation {
+    set: CrlSet,
+    stores: Vec<CrlStore>,
+    checked: bool,
+}
+
+impl Revocation {
+    fn load(a: &RevocationArgs) -> Result<Self, Failure> {
+        let mut set = CrlSet::new();
+        vfs::load_crls(&a.crl, &mut set)?;
+        let stores = a
+            .crl_store
+            .iter()
+            .map(|d| CrlStore::open_existing(d).map_err(VerifyError::from))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            set,
+            stores,
+            checked: !a.crl.is_empty() || !a.crl_store.is_empty(),
+        })
     }
-    Ok(set)
+
+    fn sources(&self) -> Sources<'_> {
+        let mut s = Sources::new();
+        s.push(&self.set);
+        for st in &self.stores {
+            s.push(st as &dyn RevocationSource);
+        }
+        s
+    }
 }
 
 fn parse_oid(s: &str) -> Result<der::asn1::ObjectIdentifier, Failure> {
     der::asn1::ObjectIdentifier::new(s).map_err(|e| usage(format!("--policy {s}: {e}")))
 }
 
-fn cert_json(c: &Cert) -> Value {
-    json!({
-        "subject": c.subject().to_string(),
-        "issuer": c.issuer().to_string(),
-        "serial": c.serial_hex(),
-        "not_before": c.not_before().to_string(),
-        "not_after": c.not_after().to_string(),
-        "sha256": hex::encode(c.sha256()),
-    })
-}
-
-fn anchor_json(p: &ValidatedPath) -> Value {
-    let source = match p.anchor.source {
-        AnchorSource::Pinned(pin) => json!({"source": "pinned", "label": pin.label}),
-        AnchorSource::Explicit => json!({"source": "explicit"}),
-    };
-    let mut v = cert_json(&p.anchor.cert);
-    if let (Some(o), Value::Object(s)) = (v.as_object_mut(), source) {
-        o.extend(s);
-    }
-    v
-}
-
-fn status_json(s: Option<&CertStatus>) -> Value {
-    match s {
-        None | Some(CertStatus::NotChecked) => json!({"status": "not-checked"}),
-        Some(CertStatus::Good) => json!({"status": "good"}),
-        Some(CertStatus::RevokedAfterSigning { revoked_at, reason }) => json!({
-            "status": "revoked-after-signing",
-            "revoked_at": revoked_at.to_string(),
-            "reason": reason.name(),
-        }),
-        Some(CertStatus::Unknown { detail }) => json!({"status": "unknown", "detail": detail}),
-        Some(_) => json!({"status": "other"}),
+fn anchor_label(p: &ValidatedPath) -> &'static str {
+    match p.anchor.source {
+        AnchorSource::Pinned(pin) => pin.label,
+        AnchorSource::Explicit => "explicit",
     }
 }
 
-fn status_text(s: Option<&CertStatus>) -> String {
-    match s {
-        None | Some(CertStatus::NotChecked) => "not checked (no --crl given)".to_owned(),
-        Some(CertStatus::Good) => "good (not on the CRL)".to_owned(),
-        Some(CertStatus::RevokedAfterSigning { revoked_at, reason }) => {
-            format!("revoked at {revoked_at} ({reason}), after the signing time")
+fn status_text(s: Option<&CertStatus>, checked: bool) -> String {
+    let r = RevocationReport::from(s);
+    match r.status {
+        "not-checked" if checked => "not checked for this certificate".to_owned(),
+        "not-checked" => "not checked (no --crl or --crl-store given)".to_owned(),
+        "good" => {
+            let which = r
+                .crls
+                .first()
+                .map(|c| {
+                    format!(
+                        ", CRL number {} of {}",
+                        c.number.as_deref().unwrap_or("none"),
+                        c.this_update
+                    )
+                })
+                .unwrap_or_default();
+            format!("good (not on the CRL{which})")
         }
-        Some(CertStatus::Unknown { detail }) => format!("unknown: {detail}"),
-        Some(_) => "other".to_owned(),
+        "revoked-after-signing" => format!(
+            "revoked at {} ({}), after the signing time",
+            r.revoked_at.unwrap_or_default(),
+            r.reason.unwrap_or("unspecified")
+        ),
+        _ => format!("unknown: {}", r.detail.unwrap_or("")),
     }
 }
 
-fn sex_name(s: &Sex) -> (&str, &str) {
-    match s {
-        Sex::Male => ("male", "1"),
-        Sex::Female => ("female", "2"),
-        Sex::NotApplicable => ("not-applicable", "9"),
-        Sex::Other(v) => ("other", v.as_str()),
-    }
-}
-
-fn identity_json(id: Option<&JpkiIdentity>) -> Value {
-    let Some(id) = id else {
-        return Value::Null;
-    };
-    let (sex, sex_code) = id.sex.as_ref().map(sex_name).unzip();
-    json!({
-        "name": id.name,
-        "name_substitute_flags": id.name_substitute_flags,
-        "address": id.address,
-        "address_substitute_flags": id.address_substitute_flags,
-        "birth_date": id.birth_date.map(|b| format!("{:04}-{:02}-{:02}", b.year, b.month, b.day)),
-        "birth_date_era_digit": id.birth_date.map(|b| b.era_digit),
-        "sex": sex,
-        "sex_code": sex_code,
-    })
-}
-
-fn identity_text(id: Option<&JpkiIdentity>, lines: &mut Vec<String>) {
+fn identity_text(id: Option<&inkan_verify::report::IdentityReport>, lines: &mut Vec<String>) {
     let Some(id) = id else {
         return;
     };
@@ -477,22 +402,12 @@ fn identity_text(id: Option<&JpkiIdentity>, lines: &mut Vec<String>) {
     lines.push(format!("  address:    {}", or_dash(id.address.as_deref())));
     lines.push(format!(
         "  birth date: {}",
-        id.birth_date.map_or("-".to_owned(), |b| format!(
-            "{:04}-{:02}-{:02}",
-            b.year, b.month, b.day
-        ))
+        or_dash(id.birth_date.as_deref())
     ));
-    lines.push(format!(
-        "  sex:        {}",
-        id.sex.as_ref().map_or("-", |s| sex_name(s).0)
-    ));
+    lines.push(format!("  sex:        {}", id.sex.unwrap_or("-")));
 }
 
-fn revocation_options<'a>(crls: &'a CrlSet, paths: &[PathBuf]) -> Option<RevocationOptions<'a>> {
-    (!paths.is_empty()).then(|| RevocationOptions::new(crls))
-}
-
-fn chain(a: &ChainArgs) -> Result<(Value, String), Failure> {
+fn chain(a: &ChainArgs) -> Result<Valid, Failure> {
     let at = parse_at(a.at.as_deref())?;
     let policies = a
         .policy
@@ -502,61 +417,47 @@ fn chain(a: &ChainArgs) -> Result<(Value, String), Failure> {
     let leaf = load_one_cert(&a.leaf)?;
     let mut store = TrustStore::new();
     // The operator names these anchors: explicit, but labelled pinned when they match.
-    for der in cert_ders(&a.trust_anchor)? {
-        if store.add_pinned(&der).is_err() {
-            store.add_explicit(&der).map_err(invalid)?;
+    for der in vfs::load_certificates(&a.trust_anchor)? {
+        if TrustStore::pin_of(&der).is_some() {
+            store.add_pinned(&der)?;
+        } else {
+            store.add_explicit(&der)?;
         }
     }
     let inter = load_certs(&a.intermediate)?;
-    let crls = load_crls(&a.crl)?;
+    let rev = Revocation::load(&a.revocation)?;
+    let sources = rev.sources();
     let mut o = ValidationOptions::new(at);
     o.initial_policy_set = policies;
     o.initial_explicit_policy = a.require_explicit_policy;
     o.initial_policy_mapping_inhibit = a.inhibit_policy_mapping;
     o.initial_any_policy_inhibit = a.inhibit_any_policy;
-    o.revocation = revocation_options(&crls, &a.crl);
-    let p = inkan_verify::verify_path(&leaf, &inter, &store, &o).map_err(invalid)?;
-    let kind = inkan_verify::cert_kind(&leaf);
-    let id = inkan_verify::identity(&leaf).ok().flatten();
-    let revocation: Vec<Value> = p.revocation.iter().map(|s| status_json(Some(s))).collect();
-    let policies: Vec<String> = p.policies.iter().map(|o| o.to_string()).collect();
-    let v = json!({
-        "at": at.to_string(),
-        "leaf": cert_json(&leaf),
-        "kind": kind.as_str(),
-        "identity": identity_json(id.as_ref()),
-        "chain": p.chain.iter().map(cert_json).collect::<Vec<_>>(),
-        "anchor": anchor_json(&p),
-        "policies": policies,
-        "revocation_checked": !a.crl.is_empty(),
-        "revocation": revocation,
-    });
+    o.revocation = rev.checked.then(|| RevocationOptions::new(&sources));
+    let p = inkan_verify::verify_path(&leaf, &inter, &store, &o)?;
+    let report = ChainReport::new(&leaf, &p, at, rev.checked);
     let text = format!(
         "VALID at {at}: {} ({} certificate{} to the anchor {}, {})\n  policies:   {}\n  revocation: {}",
         leaf.subject(),
         p.chain.len(),
         if p.chain.len() == 1 { "" } else { "s" },
         p.anchor.cert.subject(),
-        match p.anchor.source {
-            AnchorSource::Pinned(pin) => pin.label,
-            AnchorSource::Explicit => "explicit",
-        },
-        if policies.is_empty() {
+        anchor_label(&p),
+        if report.policies.is_empty() {
             "none (no valid policy tree)".to_owned()
         } else {
-            policies.join(", ")
+            report.policies.join(", ")
         },
-        status_text(p.revocation.first()),
+        status_text(p.revocation.first(), rev.checked),
     );
-    Ok((v, text))
+    valid(&report, text)
 }
 
-fn cms(a: &CmsArgs) -> Result<(Value, String), Failure> {
+fn cms(a: &CmsArgs) -> Result<Valid, Failure> {
     let at = parse_at(a.anchors.at.as_deref())?;
-    let raw = read(&a.signature)?;
+    let raw = vfs::read_bounded(&a.signature, vfs::MAX_CMS, "CMS SignedData")?;
     let der = if raw.starts_with(b"-----BEGIN") {
         der::pem::decode_vec(&raw).map(|(_, d)| d).map_err(|e| {
-            invalid(VerifyError::Malformed {
+            Failure::Invalid(VerifyError::Malformed {
                 what: "CMS PEM",
                 detail: e.to_string(),
             })
@@ -564,61 +465,53 @@ fn cms(a: &CmsArgs) -> Result<(Value, String), Failure> {
     } else {
         raw
     };
-    let content = a.content.as_deref().map(read).transpose()?;
+    let content = a
+        .content
+        .as_ref()
+        .map(|p| inkan_verify::signed::cms::Content::File(p.clone()));
     let store = load_anchors(&a.anchors.trust_anchors, a.anchors.pinned_only)?;
     let inter = load_certs(&a.anchors.intermediate)?;
-    let crls = load_crls(&a.anchors.crl)?;
+    let rev = Revocation::load(&a.anchors.revocation)?;
+    let sources = rev.sources();
     let mut o = ValidationOptions::new(at);
-    o.leaf_key_usage = KeyUsageBits::DIGITAL_SIGNATURE;
-    o.revocation = revocation_options(&crls, &a.anchors.crl).map(|mut r| {
+    o.revocation = rev.checked.then(|| {
+        let mut r = RevocationOptions::new(&sources);
         r.accept_revoked_after_signing = a.accept_revoked_after_signing;
         r
     });
-    let v =
-        inkan_verify::verify_cms(&der, content.as_deref(), &store, &inter, &o).map_err(invalid)?;
-    let status = v.signer_status();
-    let signing_time = v.signing_time.map(|t| t.to_string());
-    let j = json!({
-        "at": at.to_string(),
-        "signer": cert_json(&v.signer),
-        "kind": v.kind.as_str(),
-        "identity": identity_json(v.identity.as_ref()),
-        "signing_time": signing_time,
-        "revocation": status_json(status),
-        "content_type": v.content_type.to_string(),
-        "detached": content.is_some(),
-        "content_length": v.content.len(),
-        "digest": match v.digest { HashAlg::Sha256 => "sha256", HashAlg::Sha384 => "sha384", HashAlg::Sha512 => "sha512" },
-        "anchor": anchor_json(&v.path),
-    });
-    let who = v
+    let purpose = Purpose::Document {
+        allow_auth_cert: a.allow_auth_cert,
+    };
+    let v = inkan_verify::verify_cms(&der, content.as_ref(), &store, &inter, &o, purpose)?;
+    let report = CmsReport::new(&v, at, content.is_some());
+    let who = report
         .identity
         .as_ref()
         .and_then(|i| i.name.clone())
         .unwrap_or_else(|| v.signer.subject().to_string());
     let mut lines = vec![format!(
         "VALID signature by {who} ({} certificate)",
-        v.kind.as_str()
+        report.kind
     )];
-    identity_text(v.identity.as_ref(), &mut lines);
+    identity_text(report.identity.as_ref(), &mut lines);
     lines.push(format!(
         "  signed at:  {} (as claimed by the signer)",
-        signing_time.as_deref().unwrap_or("-")
+        report.signing_time.as_deref().unwrap_or("-")
     ));
-    lines.push(format!("  revocation: {}", status_text(status)));
+    lines.push(format!(
+        "  revocation: {}",
+        status_text(v.signer_status(), rev.checked)
+    ));
     lines.push(format!(
         "  anchor:     {} ({})",
         v.path.anchor.cert.subject(),
-        match v.path.anchor.source {
-            AnchorSource::Pinned(pin) => pin.label,
-            AnchorSource::Explicit => "explicit",
-        }
+        anchor_label(&v.path)
     ));
     lines.push(format!("  checked at: {at}"));
-    Ok((j, lines.join("\n")))
+    valid(&report, lines.join("\n"))
 }
 
-fn login(a: &LoginArgs) -> Result<(Value, String), Failure> {
+fn login(a: &LoginArgs) -> Result<Valid, Failure> {
     let at = parse_at(a.anchors.at.as_deref())?;
     let challenge =
         hex::decode(a.challenge.trim()).map_err(|e| usage(format!("--challenge: {e}")))?;
@@ -628,29 +521,20 @@ fn login(a: &LoginArgs) -> Result<(Value, String), Failure> {
         "sha512" => HashAlg::Sha512,
         other => return Err(usage(format!("--hash {other}: sha256, sha384 or sha512"))),
     };
-    let signature = read(&a.signature)?;
+    let signature = vfs::read_bounded(&a.signature, vfs::MAX_SIGNATURE, "signature")?;
     let cert = load_one_cert(&a.certificate)?;
     let store = load_anchors(&a.anchors.trust_anchors, a.anchors.pinned_only)?;
     let inter = load_certs(&a.anchors.intermediate)?;
-    let crls = load_crls(&a.anchors.crl)?;
+    let rev = Revocation::load(&a.anchors.revocation)?;
+    let sources = rev.sources();
     let mut o = ValidationOptions::new(at);
-    o.leaf_key_usage = KeyUsageBits::DIGITAL_SIGNATURE;
-    o.revocation = revocation_options(&crls, &a.anchors.crl);
-    let v = inkan_verify::verify_login(&challenge, &signature, hash, &cert, &inter, &store, &o)
-        .map_err(invalid)?;
-    let status = v.path.revocation.first();
-    let j = json!({
-        "at": at.to_string(),
-        "subject": v.subject,
-        "kind": inkan_verify::cert_kind(&cert).as_str(),
-        "certificate": cert_json(&cert),
-        "revocation": status_json(status),
-        "anchor": anchor_json(&v.path),
-    });
+    o.revocation = rev.checked.then(|| RevocationOptions::new(&sources));
+    let v = inkan_verify::verify_login(&challenge, &signature, hash, &cert, &inter, &store, &o)?;
+    let report = LoginReport::new(&v, &cert, at);
     let text = format!(
         "VALID login by {} (user-authentication certificate)\n  revocation: {}\n  checked at: {at}",
         v.subject,
-        status_text(status)
+        status_text(v.path.revocation.first(), rev.checked)
     );
-    Ok((j, text))
+    valid(&report, text)
 }

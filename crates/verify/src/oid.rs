@@ -67,21 +67,21 @@ pub const ANY_POLICY: Oid = Oid::new_unwrap("2.5.29.32.0");
 pub const EMAIL_ADDRESS: Oid = Oid::new_unwrap("1.2.840.113549.1.9.1");
 
 /// JPKI signature certificate policy.
-pub const JPKI_SIGN_POLICY: Oid = Oid::new_unwrap("1.2.392.200149.8.5.1.1.20");
+pub const JPKI_SIGN_POLICY: Oid = Oid::new_unwrap(inkan_profile::oid::SIGN_POLICY);
 /// JPKI user-authentication certificate policy.
-pub const JPKI_AUTH_POLICY: Oid = Oid::new_unwrap("1.2.392.200149.8.5.1.3.30");
+pub const JPKI_AUTH_POLICY: Oid = Oid::new_unwrap(inkan_profile::oid::AUTH_POLICY);
 /// JPKI SAN otherName: name.
-pub const JPKI_NAME: Oid = Oid::new_unwrap("1.2.392.200149.8.5.5.1");
+pub const JPKI_NAME: Oid = Oid::new_unwrap(inkan_profile::oid::SAN_NAME);
 /// JPKI SAN otherName: name substitute-character flags.
-pub const JPKI_NAME_SUBST: Oid = Oid::new_unwrap("1.2.392.200149.8.5.5.2");
+pub const JPKI_NAME_SUBST: Oid = Oid::new_unwrap(inkan_profile::oid::SAN_NAME_FLAGS);
 /// JPKI SAN otherName: sex.
-pub const JPKI_SEX: Oid = Oid::new_unwrap("1.2.392.200149.8.5.5.3");
+pub const JPKI_SEX: Oid = Oid::new_unwrap(inkan_profile::oid::SAN_SEX);
 /// JPKI SAN otherName: birth date.
-pub const JPKI_BIRTH: Oid = Oid::new_unwrap("1.2.392.200149.8.5.5.4");
+pub const JPKI_BIRTH: Oid = Oid::new_unwrap(inkan_profile::oid::SAN_BIRTH_DATE);
 /// JPKI SAN otherName: address.
-pub const JPKI_ADDRESS: Oid = Oid::new_unwrap("1.2.392.200149.8.5.5.5");
+pub const JPKI_ADDRESS: Oid = Oid::new_unwrap(inkan_profile::oid::SAN_ADDRESS);
 /// JPKI SAN otherName: address substitute-character flags.
-pub const JPKI_ADDRESS_SUBST: Oid = Oid::new_unwrap("1.2.392.200149.8.5.5.6");
+pub const JPKI_ADDRESS_SUBST: Oid = Oid::new_unwrap(inkan_profile::oid::SAN_ADDRESS_FLAGS);
 
 /// id-data (RFC 5652 §4).
 pub const CMS_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.1");
@@ -95,3 +95,15 @@ pub const ATTR_MESSAGE_DIGEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.4");
 pub const ATTR_SIGNING_TIME: Oid = Oid::new_unwrap("1.2.840.113549.1.9.5");
 /// id-aa-signingCertificateV2 (RFC 5035 §3).
 pub const ATTR_SIGNING_CERT_V2: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.47");
+/// id-kp-serverAuth (RFC 5280 §4.2.1.12).
+pub const KP_SERVER_AUTH: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.1");
+/// id-kp-clientAuth (RFC 5280 §4.2.1.12).
+pub const KP_CLIENT_AUTH: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.2");
+/// id-kp-emailProtection (RFC 5280 §4.2.1.12).
+pub const KP_EMAIL_PROTECTION: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.4");
+/// id-kp-timeStamping (RFC 5280 §4.2.1.12).
+pub const KP_TIME_STAMPING: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.8");
+/// anyExtendedKeyUsage (RFC 5280 §4.2.1.12).
+pub const ANY_EXTENDED_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.37.0");
+/// id-kp-documentSigning (RFC 9336 §3.1).
+pub const KP_DOCUMENT_SIGNING: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.36");

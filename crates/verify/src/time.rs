@@ -8,7 +8,7 @@ use core::time::Duration;
 
 /// Seconds since 1970-01-01T00:00:00Z, the validation time and the times found in
 /// certificates, CRLs and CMS signed attributes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct UnixTime(pub u64);
 
 impl UnixTime {

@@ -8,8 +8,8 @@
 
 use alloc::vec::Vec;
 
-use crate::cert::{Cert, hex_string};
 use crate::error::Error;
+use crate::x509::{Cert, KeyUsageBits, hex_string};
 
 /// A published J-LIS production root: hierarchy, generation, serial and the SHA-256 of its DER.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +49,29 @@ pub const JLIS_ROOT_PINS: &[RootPin] = &[
     },
 ];
 
+/// A trust anchor must be a CA: basicConstraints with cA set (RFC 5280 §4.2.1.9), and
+/// keyCertSign when keyUsage is present (§4.2.1.3). An end-entity certificate among the
+/// anchors would let its holder's key issue certificates in anyone's name.
+fn check_ca(cert: &Cert) -> Result<(), Error> {
+    let sha256 = || hex_string(&cert.sha256());
+    if !cert.is_ca() {
+        return Err(Error::UntrustedRoot {
+            sha256: sha256(),
+            reason: "it is not a CA certificate (basicConstraints cA is not set)",
+        });
+    }
+    if cert
+        .key_usage()
+        .is_some_and(|ku| !ku.contains(KeyUsageBits::KEY_CERT_SIGN))
+    {
+        return Err(Error::UntrustedRoot {
+            sha256: sha256(),
+            reason: "its keyUsage does not allow keyCertSign",
+        });
+    }
+    Ok(())
+}
+
 /// How an anchor entered the store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AnchorSource {
@@ -87,8 +110,18 @@ impl TrustStore {
         let pin = JLIS_ROOT_PINS
             .iter()
             .find(|p| p.sha256 == fp)
-            .ok_or(Error::UntrustedRoot { sha256: fp })?;
+            .ok_or(Error::UntrustedRoot {
+                sha256: fp,
+                reason: "it matches no published J-LIS root fingerprint",
+            })?;
+        check_ca(&cert)?;
         Ok(self.insert(cert, AnchorSource::Pinned(pin)))
+    }
+
+    /// The J-LIS pin `der` matches, if any.
+    pub fn pin_of(der: &[u8]) -> Option<&'static RootPin> {
+        let fp = hex_string(&Cert::from_der(der).ok()?.sha256());
+        JLIS_ROOT_PINS.iter().find(|p| p.sha256 == fp)
     }
 
     /// A store of one anchor (the anchor a CRL issuer's path must end at, RFC 5280 §6.3.3 (f)).
@@ -102,6 +135,7 @@ impl TrustStore {
     /// hierarchy, the 2019 generation, a private PKI).
     pub fn add_explicit(&mut self, der: &[u8]) -> Result<AnchorSource, Error> {
         let cert = Cert::from_der(der)?;
+        check_ca(&cert)?;
         Ok(self.insert(cert, AnchorSource::Explicit))
     }
 
@@ -119,7 +153,7 @@ impl TrustStore {
     /// Adds every certificate of a PEM bundle (or one DER certificate) with
     /// [`Self::add_pinned`]; returns how many were added.
     pub fn add_pinned_pem_or_der(&mut self, data: &[u8]) -> Result<usize, Error> {
-        let certs = crate::pem::certificates(data)?;
+        let certs = crate::x509::pem::certificates(data)?;
         for c in &certs {
             self.add_pinned(c)?;
         }
@@ -129,7 +163,7 @@ impl TrustStore {
     /// Adds every certificate of a PEM bundle (or one DER certificate) with
     /// [`Self::add_explicit`]; returns how many were added.
     pub fn add_explicit_pem_or_der(&mut self, data: &[u8]) -> Result<usize, Error> {
-        let certs = crate::pem::certificates(data)?;
+        let certs = crate::x509::pem::certificates(data)?;
         for c in &certs {
             self.add_explicit(c)?;
         }

@@ -11,9 +11,14 @@ use common::*;
 
 use std::process::Command;
 
+use inkan_verify::signed::cms::Content;
 use inkan_verify::{
-    Backend, CertKind, CrlSet, HashAlg, RevocationOptions, RevocationScope, Sex, ValidationOptions,
-    cert_kind, identity, verify_cms, verify_login,
+    Backend, CertKind, CrlSet, HashAlg, Purpose, RevocationOptions, RevocationScope, Sex,
+    ValidationOptions, cert_kind, identity, verify_cms, verify_login,
+};
+
+const DOC: Purpose = Purpose::Document {
+    allow_auth_cert: false,
 };
 use rsa::pkcs8::EncodePrivateKey;
 
@@ -188,8 +193,9 @@ fn openssl_cms_attached_and_detached() {
             let mut o = o.clone();
             o.backend = b;
             let d = detached.then_some(&content[..]);
-            let v = verify_cms(&p7s, d, &store, &[], &o).unwrap();
-            assert_eq!(v.content, content);
+            let d = d.map(Content::Bytes);
+            let v = verify_cms(&p7s, d.as_ref(), &store, &[], &o, DOC).unwrap();
+            assert_eq!(v.content_len, content.len());
             assert_eq!(v.kind, CertKind::Signature);
             assert_eq!(
                 v.identity.as_ref().unwrap().name.as_deref(),
@@ -198,9 +204,17 @@ fn openssl_cms_attached_and_detached() {
             assert!(v.signing_time.is_some());
         }
         if detached {
-            let e = verify_cms(&p7s, Some(b"tampered"), &store, &[], &o).unwrap_err();
+            let e = verify_cms(
+                &p7s,
+                Some(&Content::Bytes(b"tampered")),
+                &store,
+                &[],
+                &o,
+                DOC,
+            )
+            .unwrap_err();
             assert_eq!(e.code(), "digest-mismatch");
-            let e = verify_cms(&p7s, None, &store, &[], &o).unwrap_err();
+            let e = verify_cms(&p7s, None, &store, &[], &o, DOC).unwrap_err();
             assert_eq!(e.code(), "cms");
         }
     }
@@ -226,6 +240,6 @@ fn openssl_cms_with_revocation_and_signing_time() {
     r.scope = RevocationScope::Leaf;
     let mut o = ValidationOptions::new(t(at));
     o.revocation = Some(r);
-    let e = verify_cms(&p7s, None, &store, &[], &o).unwrap_err();
+    let e = verify_cms(&p7s, None, &store, &[], &o, DOC).unwrap_err();
     assert_eq!(e.code(), "revoked-after-signing", "{e}");
 }

@@ -1,5 +1,6 @@
-//! The streaming CRL reader and index (RFC 5280 §5): signature over the raw TBS, strict
-//! DER, delta merge, persistence, and a property test against a full x509-cert decode.
+//! The CRL reader and index (RFC 5280 §5): signature over the raw TBS, strict DER, delta
+//! application, persistence with rollback protection, and a property test against a full
+//! x509-cert decode.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -14,9 +15,14 @@ use inkan_testpki::jpki::{
     self as pki, CrlBuilder, CrlOptions, CrlScope, Hierarchy, Reason, RevokedEntry, RootCa,
     Validity,
 };
-use inkan_verify::crl_index::{CrlIndex, CrlIndexError, RawCrl};
-use inkan_verify::crl_store::{CrlStore, read_index};
-use inkan_verify::{Backend, Cert, RevocationReason, UnixTime};
+use inkan_verify::revocation::check::{entry as entry_of, select};
+use inkan_verify::revocation::store::{CrlStore, read_index};
+use inkan_verify::{Backend, Cert, Crl, CrlError, RevocationReason, UnixTime};
+use std::sync::Arc;
+
+fn verified(der: &[u8], ca: &Cert) -> Result<Crl, CrlError> {
+    Crl::from_der_signed_by(der, std::slice::from_ref(ca), Backend::default())
+}
 use proptest::prelude::*;
 
 fn validity() -> Validity {
@@ -81,7 +87,7 @@ fn verifies_and_indexes() {
         entry(&[1; 20], 4, Some(Reason::KeyCompromise)),
     ];
     let der = crl(&entries, 42, CrlOptions::default());
-    let idx = CrlIndex::from_der_verified(&der, &ca(1), Backend::default()).unwrap();
+    let idx = verified(&der, &ca(1)).unwrap();
     assert_eq!(idx.len(), 4);
     let r = idx.lookup_unsigned(&[0x30, 0x39]).unwrap();
     assert_eq!(r.reason, Some(RevocationReason::AffiliationChanged));
@@ -113,19 +119,19 @@ fn verifies_and_indexes() {
 fn wrong_ca_and_bad_signature() {
     let der = crl(&[entry(&[1], 1, None)], 1, CrlOptions::default());
     // Same name, other key: the AKI differs.
-    let e = CrlIndex::from_der_verified(&der, &ca(2), Backend::default()).unwrap_err();
+    let e = verified(&der, &ca(2)).unwrap_err();
     assert_eq!(e.code(), "crl-issuer-mismatch");
     // Flip a bit in the signature.
     let mut bad = der.clone();
     let n = bad.len();
     bad[n - 5] ^= 1;
-    let e = CrlIndex::from_der_verified(&bad, &ca(1), Backend::default()).unwrap_err();
+    let e = verified(&bad, &ca(1)).unwrap_err();
     assert_eq!(e.code(), "crl-bad-signature");
     // Flip a bit in an entry's date: the TBS no longer matches the signature.
     let mut bad = der.clone();
     let pos = bad.windows(6).position(|w| w == b"250501").unwrap();
     bad[pos + 5] = b'2';
-    let e = CrlIndex::from_der_verified(&bad, &ca(1), Backend::default()).unwrap_err();
+    let e = verified(&bad, &ca(1)).unwrap_err();
     assert_eq!(e.code(), "crl-bad-signature");
 }
 
@@ -137,14 +143,14 @@ fn truncation_and_garbage_give_offsets() {
         CrlOptions::default(),
     );
     for cut in [0, 1, 2, 10, der.len() / 2, der.len() - 1] {
-        match RawCrl::parse(&der[..cut]) {
-            Err(CrlIndexError::Der { offset, .. }) => assert!(offset <= cut, "{cut}: {offset}"),
+        match Crl::from_der(&der[..cut]) {
+            Err(CrlError::Der { offset, .. }) => assert!(offset <= cut, "{cut}: {offset}"),
             other => panic!("{cut}: {other:?}"),
         }
     }
     let mut long = der.clone();
     long.push(0);
-    assert_eq!(RawCrl::parse(&long).unwrap_err().code(), "crl-malformed");
+    assert_eq!(Crl::from_der(&long).unwrap_err().code(), "crl-malformed");
 }
 
 #[test]
@@ -152,16 +158,15 @@ fn non_minimal_integer_in_entry_is_rejected() {
     // Hand-edit: find the entry `30 len 02 01 07` and make the INTEGER `02 02 00 07`
     // (the outer lengths then no longer match: still an error with an offset).
     let der = crl(&[entry(&[7], 1, None)], 1, CrlOptions::default());
-    let raw = RawCrl::parse(&der).unwrap();
-    assert!(raw.index().is_ok());
+    assert!(Crl::from_der(&der).is_ok());
     let pos = der
         .windows(3)
         .position(|w| w == [0x02, 0x01, 0x07])
         .unwrap();
     let mut bad = der.clone();
     bad.splice(pos..pos + 3, [0x02, 0x02, 0x00, 0x07]);
-    let r = RawCrl::parse(&bad).and_then(|r| r.index());
-    assert!(matches!(r, Err(CrlIndexError::Der { .. })), "{r:?}");
+    let r = Crl::from_der(&bad);
+    assert!(matches!(r, Err(CrlError::Der { .. })), "{r:?}");
 }
 
 #[test]
@@ -171,7 +176,7 @@ fn duplicate_serial_is_rejected() {
         1,
         CrlOptions::default(),
     );
-    let e = RawCrl::parse(&der).unwrap().index().unwrap_err();
+    let e = Crl::from_der(&der).unwrap_err();
     assert_eq!(e.code(), "crl-duplicate-serial");
 }
 
@@ -198,26 +203,24 @@ fn delta_merge_honours_remove_from_crl() {
             ..CrlOptions::default()
         },
     );
-    let b = CrlIndex::from_der_verified(&base, &ca(1), Backend::default()).unwrap();
-    let d = CrlIndex::from_der_verified(&delta, &ca(1), Backend::default()).unwrap();
+    let b = Arc::new(verified(&base, &ca(1)).unwrap());
+    let d = Arc::new(verified(&delta, &ca(1)).unwrap());
     assert!(d.is_delta());
-    let m = b.merge_delta(&d).unwrap();
-    assert!(m.lookup_unsigned(&[1]).is_none());
+    let issuer = b.info().issuer().unwrap();
+    let sel = select(&[Arc::clone(&b), Arc::clone(&d)], |_| true).unwrap();
+    assert!(sel.delta.is_some());
+    let look = |s: &[u8]| entry_of(&sel, &issuer, s);
+    assert!(look(&[1]).is_none(), "removeFromCRL lifts the hold");
     assert_eq!(
-        m.lookup_unsigned(&[2]).unwrap().reason,
+        look(&[2]).unwrap().reason,
         Some(RevocationReason::KeyCompromise)
     );
     assert_eq!(
-        m.lookup_unsigned(&[3]).unwrap().reason,
+        look(&[3]).unwrap().reason,
         Some(RevocationReason::Superseded)
     );
-    let four = m.lookup_unsigned(&[4]).unwrap();
-    assert_eq!(four.revoked_at, unix(2025, 5, 5));
-    assert_eq!(m.len(), 3);
-    assert_eq!(m.info().number.as_deref(), Some(&[11u8][..]));
-    assert!(!m.is_delta());
-    // Wrong way round, or a delta for a newer base.
-    assert_eq!(d.merge_delta(&b).unwrap_err().code(), "crl-delta-mismatch");
+    assert_eq!(look(&[4]).unwrap().revoked_at, unix(2025, 5, 5));
+    // A delta for a newer base does not apply.
     let newer = crl(
         &[],
         13,
@@ -226,8 +229,9 @@ fn delta_merge_honours_remove_from_crl() {
             ..CrlOptions::default()
         },
     );
-    let n = CrlIndex::from_der_verified(&newer, &ca(1), Backend::default()).unwrap();
-    assert_eq!(b.merge_delta(&n).unwrap_err().code(), "crl-delta-mismatch");
+    let n = Arc::new(verified(&newer, &ca(1)).unwrap());
+    let sel = select(&[Arc::clone(&b), n], |_| true).unwrap();
+    assert!(sel.delta.is_none());
 }
 
 #[test]
@@ -243,27 +247,31 @@ fn idp_and_store_round_trip() {
         },
     );
     let b = crl(&[entry(&[2], 1, None)], 1, CrlOptions::default());
-    let ia = CrlIndex::from_der_verified(&a, &ca(1), Backend::default()).unwrap();
-    let ib = CrlIndex::from_der_verified(&b, &ca(1), Backend::default()).unwrap();
+    let ia = verified(&a, &ca(1)).unwrap();
+    let ib = verified(&b, &ca(1)).unwrap();
     assert!(ia.info().idp_der.is_some());
     let dir = tempfile::tempdir().unwrap();
-    let store = CrlStore::open(dir.path()).unwrap();
+    let mut store = CrlStore::open(dir.path()).unwrap();
     let ka = store.put(&ia).unwrap();
     let kb = store.put(&ib).unwrap();
     assert_ne!(ka, kb, "the distribution point is part of the key");
     let mut keys = vec![ka.clone(), kb.clone()];
     keys.sort();
     assert_eq!(store.keys().unwrap(), keys);
-    assert_eq!(store.get(&ka).unwrap().unwrap(), ia);
+    assert_eq!(*store.get(&ka).unwrap().unwrap(), ia);
     // Replace atomically.
     let b2 = crl(
         &[entry(&[2], 1, None), entry(&[3], 1, None)],
         2,
         CrlOptions::default(),
     );
-    let ib2 = CrlIndex::from_der_verified(&b2, &ca(1), Backend::default()).unwrap();
+    let ib2 = verified(&b2, &ca(1)).unwrap();
     assert_eq!(store.put(&ib2).unwrap(), kb);
     assert_eq!(store.get(&kb).unwrap().unwrap().len(), 2);
+    // Never back to an older CRL of the same scope, whoever writes it.
+    assert_eq!(store.put(&ib).unwrap_err().code(), "crl-older");
+    let reopened = CrlStore::open(dir.path()).unwrap();
+    assert_eq!(reopened.get(&kb).unwrap().unwrap().len(), 2);
     // Corruption is detected.
     let p = store.path_for(&kb);
     let mut bytes = std::fs::read(&p).unwrap();
@@ -292,14 +300,14 @@ fn many_entries_unsorted() {
         .unwrap();
     }
     let der = b.finish().unwrap();
-    let idx = CrlIndex::from_der_verified(&der, &ca(1), Backend::default()).unwrap();
+    let idx = verified(&der, &ca(1)).unwrap();
     assert_eq!(idx.len(), n as usize);
     for i in 1..=n {
         let v = i.wrapping_mul(0x9e37_79b9);
         assert!(idx.lookup_unsigned(&v.to_be_bytes()).is_some(), "{i}");
         assert!(idx.lookup_unsigned(&(v + 1).to_be_bytes()).is_none(), "{i}");
     }
-    let again = CrlIndex::from_bytes(idx.as_bytes().to_vec()).unwrap();
+    let again = Crl::from_bytes(idx.as_bytes().to_vec()).unwrap();
     assert_eq!(again, idx);
 }
 
@@ -355,13 +363,13 @@ proptest! {
             entries.push(RevokedEntry { serial: s, revoked_at: dt, reason });
         }
         let der = pki::build_crl(root(1), &entries, t(2025, 6, 1), t(2025, 6, 8), 1, &CrlOptions::default()).unwrap();
-        let idx = CrlIndex::from_der_verified(&der, &ca(1), Backend::default()).unwrap();
+        let idx = verified(&der, &ca(1)).unwrap();
         let full = naive(&der);
         prop_assert_eq!(idx.len(), full.len());
         for (serial, secs, reason) in &full {
             let r = idx.lookup(serial).unwrap();
             prop_assert_eq!(r.revoked_at.as_secs(), *secs);
-            prop_assert_eq!(r.reason.map(|x| x.code()), *reason);
+            prop_assert_eq!(r.reason.map(|x| u32::from(x.code())), *reason);
         }
         for p in probes {
             let mut content = vec![0u8];
@@ -378,7 +386,7 @@ proptest! {
     /// The reader never panics and errors carry offsets within the input.
     #[test]
     fn reader_never_panics(data in proptest::collection::vec(any::<u8>(), 0..400)) {
-        if let Err(CrlIndexError::Der { offset, .. }) = RawCrl::parse(&data).and_then(|r| r.index()) {
+        if let Err(CrlError::Der { offset, .. }) = Crl::from_der(&data) {
             prop_assert!(offset <= data.len());
         }
     }

@@ -24,7 +24,7 @@ fn dir() -> Option<PathBuf> {
 fn real_roots_match_pins() {
     let Some(d) = dir() else { return };
     let mut store = TrustStore::new();
-    let n = store.load_pinned(&d).unwrap();
+    let n = store.load_pinned(std::slice::from_ref(&d)).unwrap();
     assert_eq!(n, 4);
     assert_eq!(store.len(), 4);
     for a in store.anchors() {
@@ -52,7 +52,7 @@ fn real_roots_match_pins() {
 #[test]
 fn unpinned_root_is_refused_but_explicit_is_accepted() {
     let Some(d) = dir() else { return };
-    let der = inkan_verify::fs::load_certificates(&d.join("sign_ca_2023.pem")).unwrap();
+    let der = inkan_verify::fs::load_certificates(&[d.join("sign_ca_2023.pem")]).unwrap();
     let mut tampered = der[0].clone();
     // Flip a bit inside the signature: same structure, different fingerprint.
     let last = tampered.len() - 1;

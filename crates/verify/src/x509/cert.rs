@@ -20,6 +20,7 @@ use x509_cert::name::Name;
 use crate::error::Error;
 use crate::oid;
 use crate::time::UnixTime;
+use crate::x509::hex_string;
 
 /// Key usage bits (RFC 5280 §4.2.1.3), bit `n` of the KeyUsage BIT STRING is `1 << n`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -91,17 +92,14 @@ pub(crate) struct Exts {
     pub has_name_constraints: bool,
     pub san: Option<Vec<GeneralName>>,
     pub crl_dps: Option<Vec<DistributionPoint>>,
+    /// extKeyUsage purposes and whether the extension is critical (RFC 5280 §4.2.1.12).
+    pub eku: Option<(Vec<Oid>, bool)>,
     pub unknown_critical: Vec<Oid>,
 }
 
 /// Extensions recognised without further processing: their presence, critical or not,
 /// does not make a certificate unusable.
-const UNDERSTOOD: &[Oid] = &[
-    oid::CE_EXT_KEY_USAGE,
-    oid::CE_IAN,
-    oid::PE_AIA,
-    oid::CE_FRESHEST_CRL,
-];
+const UNDERSTOOD: &[Oid] = &[oid::CE_IAN, oid::PE_AIA, oid::CE_FRESHEST_CRL];
 
 /// A parsed certificate: the DER, the decoded fields and the processed extensions.
 #[derive(Clone)]
@@ -260,6 +258,17 @@ impl Cert {
         self.exts.key_usage
     }
 
+    /// The extKeyUsage purposes and whether the extension is critical, if present
+    /// (RFC 5280 §4.2.1.12).
+    pub fn extended_key_usage(&self) -> Option<(&[Oid], bool)> {
+        self.exts.eku.as_ref().map(|(p, c)| (p.as_slice(), *c))
+    }
+
+    /// The cRLDistributionPoints, if present (RFC 5280 §4.2.1.13).
+    pub fn dist_points(&self) -> Option<&[DistributionPoint]> {
+        self.exts.crl_dps.as_deref()
+    }
+
     /// basicConstraints cA.
     pub fn is_ca(&self) -> bool {
         self.exts.basic.as_ref().is_some_and(|b| b.ca)
@@ -277,7 +286,7 @@ impl Cert {
 
     /// Issuer equals subject (RFC 5280 §6.1: "self-issued").
     pub fn is_self_issued(&self) -> bool {
-        crate::name::name_eq(self.issuer(), self.subject())
+        crate::x509::name::name_eq(self.issuer(), self.subject())
     }
 
     pub(crate) fn tbs_der(&self) -> &[u8] {
@@ -295,7 +304,7 @@ impl Cert {
             .signature()
             .as_bytes()
             .ok_or_else(|| Error::malformed("certificate", "signature has unused bits"))?;
-        crate::sig::verify_with_spki(
+        crate::alg::verify_with_spki(
             backend,
             issuer_spki,
             self.cert.signature_algorithm(),
@@ -305,15 +314,6 @@ impl Cert {
             "certificate",
         )
     }
-}
-
-pub(crate) fn hex_string(b: &[u8]) -> String {
-    use core::fmt::Write;
-    let mut s = String::with_capacity(b.len() * 2);
-    for x in b {
-        let _ = write!(s, "{x:02x}");
-    }
-    s
 }
 
 fn parse_exts(cert: &Certificate) -> Result<Exts, Error> {
@@ -404,6 +404,18 @@ fn parse_exts(cert: &Certificate) -> Result<Exts, Error> {
             oid::CE_SAN => out.san = Some(SubjectAltName::from_der(v).map_err(bad)?.0),
             oid::CE_CRL_DP => {
                 out.crl_dps = Some(CrlDistributionPoints::from_der(v).map_err(bad)?.0)
+            }
+            oid::CE_EXT_KEY_USAGE => {
+                let purposes = x509_cert::ext::pkix::ExtendedKeyUsage::from_der(v)
+                    .map_err(bad)?
+                    .0;
+                if purposes.is_empty() {
+                    return Err(Error::malformed(
+                        "certificate",
+                        "empty extKeyUsage (RFC 5280 §4.2.1.12: SIZE (1..MAX))",
+                    ));
+                }
+                out.eku = Some((purposes, e.critical));
             }
             ref o if UNDERSTOOD.contains(o) => {}
             ref o => {

@@ -9,9 +9,9 @@ use alloc::string::String;
 use der::Tagged;
 use x509_cert::ext::pkix::name::GeneralName;
 
-use crate::cert::Cert;
 use crate::error::Error;
 use crate::oid;
+use crate::x509::Cert;
 
 /// Which JPKI certificate a certificate is, by certificate policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -6,16 +6,16 @@
 use std::io::Read;
 use std::sync::{Arc, mpsc};
 
-use super::{
-    Collector, CrlIndex, CrlIndexError, CrlInfo, Head, Prehashed, ReadLimits, check_issuer, sha256,
-    walk_entries,
-};
-use crate::cert::Cert;
-use crate::crl_der;
-use crate::sig::{Backend, HashAlg};
+use super::collect::Collector;
+use super::parse::{Head, walk_entries};
+use super::{CrlInfo, Parsed, ReadLimits, check_issuer};
+use crate::alg::HashAlg;
+use crate::asn1;
+use crate::error::CrlError;
+use crate::x509::Cert;
 
 /// Bytes per read: small enough for the caches of both threads.
-const CHUNK: usize = 256 * 1024;
+pub(super) const CHUNK: usize = 256 * 1024;
 /// Most bytes before the first entry (issuer name, times): the first read grows to this.
 const MAX_HEAD: usize = 1 << 20;
 /// Chunks queued for the hashing thread before the reader waits for it.
@@ -25,32 +25,20 @@ const MAX_ENTRY: usize = 1 << 20;
 /// Most bytes after the entries: crlExtensions, signatureAlgorithm, signatureValue.
 const MAX_TAIL: usize = 16 << 20;
 
-/// An incremental digest by the backend that will check the signature.
+/// An incremental digest of the signed bytes.
 enum Hasher {
     Sha256(sha2::Sha256),
     Sha384(sha2::Sha384),
     Sha512(sha2::Sha512),
-    #[cfg(feature = "aws-lc")]
-    AwsLc(HashAlg, aws_lc_rs::digest::Context),
 }
 
 impl Hasher {
-    fn new(backend: Backend, alg: HashAlg) -> Self {
+    fn new(alg: HashAlg) -> Self {
         use sha2::Digest;
-        match (backend, alg) {
-            #[cfg(feature = "aws-lc")]
-            (Backend::AwsLc, a) => {
-                use aws_lc_rs::digest;
-                let d = match a {
-                    HashAlg::Sha256 => &digest::SHA256,
-                    HashAlg::Sha384 => &digest::SHA384,
-                    HashAlg::Sha512 => &digest::SHA512,
-                };
-                Self::AwsLc(a, digest::Context::new(d))
-            }
-            (_, HashAlg::Sha256) => Self::Sha256(sha2::Sha256::new()),
-            (_, HashAlg::Sha384) => Self::Sha384(sha2::Sha384::new()),
-            (_, HashAlg::Sha512) => Self::Sha512(sha2::Sha512::new()),
+        match alg {
+            HashAlg::Sha256 => Self::Sha256(sha2::Sha256::new()),
+            HashAlg::Sha384 => Self::Sha384(sha2::Sha384::new()),
+            HashAlg::Sha512 => Self::Sha512(sha2::Sha512::new()),
         }
     }
 
@@ -60,19 +48,15 @@ impl Hasher {
             Self::Sha256(h) => h.update(data),
             Self::Sha384(h) => h.update(data),
             Self::Sha512(h) => h.update(data),
-            #[cfg(feature = "aws-lc")]
-            Self::AwsLc(_, c) => c.update(data),
         }
     }
 
-    fn finish(self) -> Prehashed {
+    fn finish(self) -> Vec<u8> {
         use sha2::Digest;
         match self {
-            Self::Sha256(h) => Prehashed::RustCrypto(HashAlg::Sha256, h.finalize().to_vec()),
-            Self::Sha384(h) => Prehashed::RustCrypto(HashAlg::Sha384, h.finalize().to_vec()),
-            Self::Sha512(h) => Prehashed::RustCrypto(HashAlg::Sha512, h.finalize().to_vec()),
-            #[cfg(feature = "aws-lc")]
-            Self::AwsLc(a, c) => Prehashed::AwsLc(a, c.finish()),
+            Self::Sha256(h) => h.finalize().to_vec(),
+            Self::Sha384(h) => h.finalize().to_vec(),
+            Self::Sha512(h) => h.finalize().to_vec(),
         }
     }
 }
@@ -129,7 +113,7 @@ fn layout_estimate(w: &Walker<'_>) -> Option<Vec<u8>> {
 }
 
 /// Reads into `buf` until it is full or the input ends; returns the count.
-fn fill(src: &mut impl Read, buf: &mut [u8]) -> Result<usize, CrlIndexError> {
+fn fill(src: &mut impl Read, buf: &mut [u8]) -> Result<usize, CrlError> {
     let mut n = 0;
     // Bounded: every successful read advances `n` towards `buf.len()`; a zero read ends.
     while let Some(rest) = buf.get_mut(n..).filter(|r| !r.is_empty()) {
@@ -138,7 +122,7 @@ fn fill(src: &mut impl Read, buf: &mut [u8]) -> Result<usize, CrlIndexError> {
             Ok(k) => n += k,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => {
-                return Err(CrlIndexError::Io {
+                return Err(CrlError::Io {
                     detail: alloc::format!("reading the CRL: {e}"),
                 });
             }
@@ -159,12 +143,12 @@ struct Walker<'l> {
     /// The bytes from `head.tail_start` on.
     tail: Vec<u8>,
     /// The first entry error: the walk stops, the reading and hashing go on, and the
-    /// error is reported only if the signature verifies (as by `verify_and_index`).
-    failed: Option<CrlIndexError>,
+    /// error is reported only if the signature verifies (when one is checked).
+    failed: Option<CrlError>,
 }
 
 impl Walker<'_> {
-    fn feed(&mut self, at: usize, data: &[u8]) -> Result<(), CrlIndexError> {
+    fn feed(&mut self, at: usize, data: &[u8]) -> Result<(), CrlError> {
         if let Some(range) = self.head.revoked
             && self.failed.is_none()
         {
@@ -180,7 +164,7 @@ impl Walker<'_> {
         }
         let tail = clip(data, at, (self.head.tail_start, usize::MAX));
         if self.tail.len().saturating_add(tail.len()) > MAX_TAIL {
-            return Err(CrlIndexError::TooLarge {
+            return Err(CrlError::TooLarge {
                 what: "bytes after the revoked entries",
                 limit: MAX_TAIL as u64,
             });
@@ -189,7 +173,7 @@ impl Walker<'_> {
         Ok(())
     }
 
-    fn entries_in(&mut self, region: &[u8], base: usize, last: bool) -> Result<(), CrlIndexError> {
+    fn entries_in(&mut self, region: &[u8], base: usize, last: bool) -> Result<(), CrlError> {
         let mut taken = 0usize;
         // First the entry the previous chunk cut, copied in steps that at least double
         // what is held; bounded: every step takes at least one byte of `region`.
@@ -199,7 +183,7 @@ impl Walker<'_> {
                 .extend_from_slice(region.get(taken..taken + step).unwrap_or(&[]));
             taken += step;
             let fin = last && taken == region.len();
-            if fin || !crl_der::needs_more(&self.carry) {
+            if fin || !asn1::needs_more(&self.carry) {
                 let used = walk_entries(
                     &self.carry,
                     self.carry_at,
@@ -211,7 +195,7 @@ impl Walker<'_> {
                 self.carry_at = self.carry_at.saturating_add(used);
             }
             if self.carry.len() > MAX_ENTRY {
-                return Err(CrlIndexError::TooLarge {
+                return Err(CrlError::TooLarge {
                     what: "revoked entry size",
                     limit: MAX_ENTRY as u64,
                 });
@@ -229,36 +213,19 @@ impl Walker<'_> {
     }
 }
 
-impl CrlIndex {
-    /// Reads a DER CRL from `src` in chunks, checks its signature with the first of
-    /// `cas` that issued it (RFC 5280 §5.1.1.3, §6.3.3 (f)) and indexes its entries: the
-    /// same checks and the same index as [`RawCrl::verify_and_index`](super::RawCrl::verify_and_index),
-    /// without holding the CRL in memory. The signed bytes are hashed on a second thread
-    /// while this one walks the entries (one after the other where no thread can start).
-    ///
-    /// Bounds beyond `limits`: the bytes before the first entry must come within the
-    /// first 1 MiB, one entry within 1 MiB, and what follows the entries within 16 MiB.
-    /// A read error is [`CrlIndexError::Io`]; a CRL cut short is [`CrlIndexError::Der`].
-    pub fn from_reader_verified(
-        src: impl Read,
-        cas: &[Cert],
-        backend: Backend,
-        limits: ReadLimits,
-    ) -> Result<CrlIndex, CrlIndexError> {
-        read_verified(src, cas, backend, limits, CHUNK, CHUNK)
-    }
-}
-
-/// [`CrlIndex::from_reader_verified`] with the size of the first read (which grows
-/// until the head is in, up to [`MAX_HEAD`]) and of the later ones.
-fn read_verified(
+/// Reads a DER CRL from `src`: the first read of `first_size` bytes (which grows until
+/// the head is in, up to [`MAX_HEAD`]), the later ones of `chunk_size`. With `cas`, the
+/// entries are not walked when none of them can have issued the CRL (by name).
+///
+/// Bounds beyond `limits`: the bytes before the first entry must come within the first
+/// 1 MiB, one entry within 1 MiB, and what follows the entries within 16 MiB.
+pub(super) fn read(
     mut src: impl Read,
-    cas: &[Cert],
-    backend: Backend,
+    cas: Option<&[Cert]>,
     limits: ReadLimits,
     first_size: usize,
     chunk_size: usize,
-) -> Result<CrlIndex, CrlIndexError> {
+) -> Result<Parsed, CrlError> {
     let chunk_size = chunk_size.max(1);
     let mut first = alloc::vec![0u8; first_size.clamp(1, MAX_HEAD)];
     let mut n = fill(&mut src, &mut first)?;
@@ -275,25 +242,27 @@ fn read_verified(
         }
     };
     // The issuer name is known now: stop early if no CA can have issued the CRL.
-    let named = CrlInfo {
-        issuer_der: head.issuer_der.clone(),
-        ..CrlInfo::default()
-    };
-    let mut last_err = CrlIndexError::IssuerMismatch {
-        detail: "no CA given",
-    };
-    if !cas.iter().any(|ca| match check_issuer(&named, ca) {
-        Ok(()) => true,
-        Err(e) => {
-            last_err = e;
-            false
+    if let Some(cas) = cas {
+        let named = CrlInfo {
+            issuer_der: head.issuer_der.clone(),
+            ..CrlInfo::default()
+        };
+        let mut last_err = CrlError::IssuerMismatch {
+            detail: "no CA given",
+        };
+        if !cas.iter().any(|ca| match check_issuer(&named, ca) {
+            Ok(()) => true,
+            Err(e) => {
+                last_err = e;
+                false
+            }
+        }) {
+            return Err(last_err);
         }
-    }) {
-        return Err(last_err);
     }
-    let hash = crate::sig::rsa_hash_for(&head.sig_alg, None);
+    let hash = crate::alg::signature_hash(&head.sig_alg, None).ok();
     let tbs = (head.tbs_start, head.tbs_end);
-    let mut entries = Collector::new();
+    let mut entries = Collector::new(&head.issuer_der);
     if let Some((s, e)) = head.revoked {
         entries.reserve_for(e.saturating_sub(s), &limits);
     }
@@ -306,17 +275,17 @@ fn read_verified(
         tail: Vec::new(),
         failed: None,
     };
-    let (total, digest, layout) = std::thread::scope(|s| -> Result<_, CrlIndexError> {
+    let (total, digest, layout) = std::thread::scope(|s| -> Result<_, CrlError> {
         let (tx, rx) = mpsc::sync_channel::<(usize, usize, Arc<Vec<u8>>)>(IN_FLIGHT);
         let (back_tx, back_rx) = mpsc::channel::<Arc<Vec<u8>>>();
         let (layout_tx, layout_rx) = mpsc::channel::<Vec<u8>>();
         let mut inline = None;
         let mut worker = None;
-        if let Ok(alg) = hash.as_ref().map(|h| *h) {
+        if let Some(alg) = hash {
             let spawned = std::thread::Builder::new()
                 .name(String::from("crl-digest"))
                 .spawn_scoped(s, move || {
-                    let mut h = Hasher::new(backend, alg);
+                    let mut h = Hasher::new(alg);
                     let mut layout: Option<(Vec<u8>, usize)> = None;
                     for (at, len, chunk) in rx {
                         h.update(clip(chunk.get(..len).unwrap_or(&[]), at, tbs));
@@ -332,7 +301,7 @@ fn read_verified(
                 });
             match spawned {
                 Ok(j) => worker = Some(j),
-                Err(_) => inline = Some(Hasher::new(backend, alg)),
+                Err(_) => inline = Some(Hasher::new(alg)),
             }
         }
         let tx = worker.as_ref().map(|_| tx);
@@ -411,39 +380,15 @@ fn read_verified(
         ..
     } = w;
     if total < head.outer_end {
-        return Err(crl_der::der_err(0, "length beyond the enclosing element"));
+        return Err(asn1::der_err(0, "length beyond the enclosing element").into());
     }
-    let (info, signature) = head.parse_tail(&tail, limits)?;
-    // As in verify_and_index: the last signature failure if there was one, else the
-    // last issuer mismatch.
-    let mut last = CrlIndexError::IssuerMismatch {
-        detail: "no CA given",
+    let mut info = head.parse_tail(&tail, limits)?;
+    info.tbs_digest = digest.unwrap_or_default();
+    let index = match failed {
+        Some(e) => Err(e),
+        None => entries.finish(info.clone(), layout),
     };
-    for ca in cas {
-        if let Err(e) = check_issuer(&info, ca) {
-            if !matches!(last, CrlIndexError::Signature(_)) {
-                last = e;
-            }
-            continue;
-        }
-        let checked = match (&hash, &digest) {
-            (Err(e), _) => Err(e.clone()),
-            (Ok(_), Some(d)) => d.verify(ca.spki_der(), signature),
-            (Ok(_), None) => Err(crate::Error::BadSignature { what: "CRL" }),
-        };
-        match checked {
-            Ok(()) => {
-                if let Some(e) = failed {
-                    return Err(e);
-                }
-                let mut index = entries.finish_into(&info, layout)?;
-                index.set_signer(sha256(ca.spki_der()));
-                return Ok(index.sealed());
-            }
-            Err(e) => last = CrlIndexError::Signature(e),
-        }
-    }
-    Err(last)
+    Ok(Parsed { info, index })
 }
 
 #[cfg(test)]
@@ -455,8 +400,9 @@ mod tests {
         clippy::indexing_slicing
     )]
 
-    use super::super::RawCrl;
+    use super::super::Crl;
     use super::*;
+    use crate::alg::Backend;
     use inkan_testpki::jpki::{
         self as pki, CrlOptions, Hierarchy, Reason, RevokedEntry, RootCa, Validity,
     };
@@ -537,8 +483,7 @@ mod tests {
 
     /// The in-memory reader's answer: the index bytes, or the error code.
     fn in_memory(der: &[u8], cas: &[Cert]) -> Result<Vec<u8>, &'static str> {
-        RawCrl::parse(der)
-            .and_then(|mut r| r.verify_and_index(cas, Backend::RustCrypto))
+        Crl::from_der_signed_by(der, cas, Backend::RustCrypto)
             .map(|i| i.as_bytes().to_vec())
             .map_err(|e| e.code())
     }
@@ -549,16 +494,10 @@ mod tests {
         first: usize,
         next: usize,
     ) -> Result<Vec<u8>, &'static str> {
-        read_verified(
-            der,
-            cas,
-            Backend::RustCrypto,
-            ReadLimits::default(),
-            first,
-            next,
-        )
-        .map(|i| i.as_bytes().to_vec())
-        .map_err(|e| e.code())
+        read(der, Some(cas), ReadLimits::default(), first, next)
+            .and_then(|p| p.signed_by(cas, Backend::RustCrypto))
+            .map(|i| i.as_bytes().to_vec())
+            .map_err(|e| e.code())
     }
 
     /// Byte for byte the same index as the in-memory reader, however the input is cut
@@ -592,9 +531,8 @@ mod tests {
     /// reader's index, with `n` entries.
     fn assert_same_with_default_reads(der: &[u8], cas: &[Cert], n: usize) {
         let want = in_memory(der, cas).unwrap();
-        let got =
-            CrlIndex::from_reader_verified(der, cas, Backend::RustCrypto, ReadLimits::default())
-                .unwrap();
+        let got = Crl::from_reader_signed_by(der, cas, Backend::RustCrypto, ReadLimits::default())
+            .unwrap();
         assert_eq!(got.as_bytes(), want.as_slice());
         assert_eq!(got.len(), n);
     }
@@ -691,16 +629,16 @@ mod tests {
         let cas = [ca()];
         let der = crl(&entries(2_000, 5));
         for ok in [0, 10, der.len() / 2] {
-            let e = read_verified(
+            let e = read(
                 Failing { data: &der, ok },
-                &cas,
-                Backend::RustCrypto,
+                Some(&cas),
                 ReadLimits::default(),
                 64,
                 64,
             )
+            .and_then(|p| p.signed_by(&cas, Backend::RustCrypto))
             .unwrap_err();
-            assert!(matches!(e, CrlIndexError::Io { .. }), "{e:?}");
+            assert!(matches!(e, CrlError::Io { .. }), "{e:?}");
             assert!(e.to_string().contains("unplugged"));
         }
         assert_eq!(streamed(&der, &[], 64, 64), Err("crl-issuer-mismatch"));
@@ -734,13 +672,17 @@ mod tests {
             max_entries: 49,
             ..ReadLimits::default()
         };
-        let e = read_verified(&der[..], &cas, Backend::RustCrypto, limits, 100, 100).unwrap_err();
+        let e = read(&der[..], Some(&cas), limits, 100, 100)
+            .and_then(|p| p.signed_by(&cas, Backend::RustCrypto))
+            .unwrap_err();
         assert_eq!(e.code(), "crl-too-large");
         let limits = ReadLimits {
             max_serial_len: 4,
             ..ReadLimits::default()
         };
-        let e = read_verified(&der[..], &cas, Backend::RustCrypto, limits, 100, 100).unwrap_err();
+        let e = read(&der[..], Some(&cas), limits, 100, 100)
+            .and_then(|p| p.signed_by(&cas, Backend::RustCrypto))
+            .unwrap_err();
         assert_eq!(e.code(), "crl-too-large");
     }
 }

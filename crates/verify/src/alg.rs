@@ -1,4 +1,6 @@
-//! RSASSA-PKCS1-v1_5 signature verification (RFC 8017 §8.2.2) with a choice of backend.
+//! Signature algorithms and their verification: RSASSA-PKCS1-v1_5 (RFC 8017 §8.2.2)
+//! with a choice of backend, over a message or over a digest computed earlier (a CRL's
+//! signed bytes are hashed while they stream in, RFC 5280 §5.1.1.3).
 //!
 //! The default backend is the pure-Rust `rsa` crate (it also builds for wasm32); the
 //! `aws-lc` feature adds [`Backend::AwsLc`], AWS-LC through `aws-lc-rs`, for servers.
@@ -58,6 +60,15 @@ impl HashAlg {
         }
     }
 
+    /// The lowercase name, e.g. `sha256`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sha256 => "sha256",
+            Self::Sha384 => "sha384",
+            Self::Sha512 => "sha512",
+        }
+    }
+
     /// The digest algorithm for a digest OID (RFC 5754 §2).
     pub fn from_digest_oid(o: &ObjectIdentifier) -> Option<Self> {
         match *o {
@@ -90,7 +101,7 @@ fn params_absent_or_null(alg: &AlgorithmIdentifierOwned) -> bool {
 /// Maps a signature AlgorithmIdentifier (RFC 4055 §5: `sha256WithRSAEncryption` …) to
 /// its digest. `rsaEncryption` alone (used in CMS signerInfos, RFC 3370 §3.2) takes the
 /// digest from `digest_alg`.
-pub(crate) fn rsa_hash_for(
+pub(crate) fn signature_hash(
     sig_alg: &AlgorithmIdentifierOwned,
     digest_alg: Option<&AlgorithmIdentifierOwned>,
 ) -> Result<HashAlg, Error> {
@@ -189,6 +200,55 @@ fn awslc_verify(
 }
 
 /// Verifies `signature` made with the key in the DER SubjectPublicKeyInfo `spki_der` under
+/// the X.509 signature algorithm `sig_alg` (RFC 5280 §4.1.1.2) over `digest`, the
+/// digest of the signed bytes under the hash [`signature_hash`] gives for `sig_alg`.
+pub(crate) fn verify_prehashed(
+    backend: Backend,
+    spki_der: &[u8],
+    sig_alg: &AlgorithmIdentifierOwned,
+    digest_alg: Option<&AlgorithmIdentifierOwned>,
+    digest: &[u8],
+    signature: &[u8],
+    what: &'static str,
+) -> Result<(), Error> {
+    let hash = signature_hash(sig_alg, digest_alg)?;
+    let key = rsa_key_from_spki(spki_der)?;
+    let bad = || Error::BadSignature { what };
+    match backend {
+        Backend::RustCrypto => {
+            use rsa::pkcs1::DecodeRsaPublicKey;
+            let key = rsa::PublicKey::from_pkcs1_der(&key)
+                .map_err(|e| Error::malformed("RSA public key", e))?;
+            let r = match hash {
+                HashAlg::Sha256 => {
+                    key.pkcs1v15_verify_prehash::<rsa::sha2::Sha256>(digest, signature)
+                }
+                HashAlg::Sha384 => {
+                    key.pkcs1v15_verify_prehash::<rsa::sha2::Sha384>(digest, signature)
+                }
+                HashAlg::Sha512 => {
+                    key.pkcs1v15_verify_prehash::<rsa::sha2::Sha512>(digest, signature)
+                }
+            };
+            r.map_err(|_| bad())
+        }
+        #[cfg(feature = "aws-lc")]
+        Backend::AwsLc => {
+            use aws_lc_rs::{digest as d, signature as s};
+            let (alg, dalg) = match hash {
+                HashAlg::Sha256 => (&s::RSA_PKCS1_2048_8192_SHA256, &d::SHA256),
+                HashAlg::Sha384 => (&s::RSA_PKCS1_2048_8192_SHA384, &d::SHA384),
+                HashAlg::Sha512 => (&s::RSA_PKCS1_2048_8192_SHA512, &d::SHA512),
+            };
+            let dg = d::Digest::import_less_safe(digest, dalg).map_err(|_| bad())?;
+            s::UnparsedPublicKey::new(alg, &key)
+                .verify_digest(&dg, signature)
+                .map_err(|_| bad())
+        }
+    }
+}
+
+/// Verifies `signature` made with the key in the DER SubjectPublicKeyInfo `spki_der` under
 /// the X.509 signature algorithm `sig_alg` (RFC 5280 §4.1.1.2).
 pub(crate) fn verify_with_spki(
     backend: Backend,
@@ -199,7 +259,7 @@ pub(crate) fn verify_with_spki(
     signature: &[u8],
     what: &'static str,
 ) -> Result<(), Error> {
-    let hash = rsa_hash_for(sig_alg, digest_alg)?;
+    let hash = signature_hash(sig_alg, digest_alg)?;
     let key = rsa_key_from_spki(spki_der)?;
     verify_pkcs1v15(backend, &key, hash, message, signature, what)
 }

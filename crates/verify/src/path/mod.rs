@@ -11,14 +11,17 @@ use alloc::vec::Vec;
 
 use der::asn1::ObjectIdentifier as Oid;
 
-use crate::cert::{Cert, KeyUsageBits};
-use crate::crl::{CertStatus, RevocationOptions};
+mod policy;
+
+use crate::alg::Backend;
 use crate::error::Error;
-use crate::name::{NameConstraintState, name_eq};
-use crate::policy::PolicyTree;
-use crate::sig::Backend;
+use crate::revocation::check::{CrlIssuers, check_certificate};
+use crate::revocation::{CertStatus, RevocationOptions};
 use crate::time::UnixTime;
 use crate::trust::{TrustAnchor, TrustStore};
+use crate::x509::name::{NameConstraintState, name_eq};
+use crate::x509::{Cert, KeyUsageBits};
+use policy::PolicyTree;
 
 /// Inputs of path validation (RFC 5280 §6.1.1) and limits on the work done.
 #[derive(Clone, Debug)]
@@ -149,13 +152,34 @@ struct Builder<'a, 'o> {
     crl_issuer_paths: u8,
 }
 
+/// The CRL issuers of a path being validated: its anchor and certificate pool, whose
+/// other certificates may sign CRLs for it (RFC 5280 §6.3.3 (f)).
+struct PathCrlIssuers<'p, 'o> {
+    anchor: &'p TrustAnchor,
+    pool: &'p [Cert],
+    opts: &'p ValidationOptions<'o>,
+    nesting: u8,
+}
+
+impl CrlIssuers for PathCrlIssuers<'_, '_> {
+    fn anchor(&self) -> &Cert {
+        &self.anchor.cert
+    }
+    fn pool(&self) -> &[Cert] {
+        self.pool
+    }
+    fn validate(&self, signer: &Cert) -> Result<(), Error> {
+        verify_crl_issuer(signer, self.anchor, self.pool, self.opts, self.nesting).map(|_| ())
+    }
+}
+
 /// RFC 5280 §6.3.3 (f): validates a certification path for `signer`, the certificate of a
 /// CRL issuer other than the checked certificate's issuer certificate (a separate CRL
 /// signing key, the other key of a self-issued rollover, an indirect CRL issuer), to the
 /// same trust anchor as the checked path, through the same certificate pool. The signer must
 /// allow cRLSign when it has keyUsage; its path gets the same revocation checks, with
 /// `nesting` levels of CRL issuer paths left.
-pub(crate) fn verify_crl_issuer(
+fn verify_crl_issuer(
     signer: &Cert,
     anchor: &TrustAnchor,
     pool: &[Cert],
@@ -452,26 +476,24 @@ fn validate(
 
     // §6.3 revocation, leaf first.
     let mut revocation = Vec::with_capacity(n);
+    let ctx = crl_issuer_pool.map(|(pool, nesting)| PathCrlIssuers {
+        anchor,
+        pool,
+        opts,
+        nesting,
+    });
     for (depth, cert) in chain.iter().enumerate() {
         let issuer = chain.get(depth + 1).map_or(&anchor.cert, |c| *c);
         let status = match &opts.revocation {
-            Some(r) => {
-                let ctx = crl_issuer_pool.map(|(pool, nesting)| crate::crl::CrlIssuerContext {
-                    anchor,
-                    pool,
-                    opts,
-                    nesting,
-                });
-                crate::crl::check_certificate(
-                    cert,
-                    issuer,
-                    depth,
-                    at,
-                    opts.backend,
-                    r,
-                    ctx.as_ref(),
-                )?
-            }
+            Some(r) => check_certificate(
+                cert,
+                issuer,
+                depth,
+                at,
+                opts.backend,
+                r,
+                ctx.as_ref().map(|c| c as &dyn CrlIssuers),
+            )?,
             None => CertStatus::NotChecked,
         };
         revocation.push(status);

@@ -1,0 +1,500 @@
+//! What a verification reports, as serde types: the CLI prints them as JSON (`inkan
+//! verify … --json`), the service returns them, and nobody maps errors to JSON by hand.
+//! Times are RFC 3339 UTC strings, serials and hashes lowercase hex.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::Serialize;
+
+use crate::error::{CrlRef, Error};
+use crate::path::ValidatedPath;
+use crate::revocation::{CertStatus, TimeSource};
+use crate::signed::cms::CmsVerification;
+use crate::signed::login::LoginVerification;
+use crate::time::UnixTime;
+use crate::trust::{AnchorSource, TrustAnchor};
+use crate::x509::jpki::{CertKind, JpkiIdentity, Sex};
+use crate::x509::{Cert, hex_string};
+
+/// A certificate, as reports show it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct CertReport {
+    /// Subject, RFC 4514.
+    pub subject: String,
+    /// Issuer, RFC 4514.
+    pub issuer: String,
+    /// Serial number, hex.
+    pub serial: String,
+    /// notBefore.
+    pub not_before: String,
+    /// notAfter.
+    pub not_after: String,
+    /// SHA-256 of the DER.
+    pub sha256: String,
+}
+
+impl From<&Cert> for CertReport {
+    fn from(c: &Cert) -> Self {
+        Self {
+            subject: alloc::format!("{}", c.subject()),
+            issuer: alloc::format!("{}", c.issuer()),
+            serial: c.serial_hex(),
+            not_before: c.not_before().to_string(),
+            not_after: c.not_after().to_string(),
+            sha256: hex_string(&c.sha256()),
+        }
+    }
+}
+
+/// The trust anchor a path ends at.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct AnchorReport {
+    /// The anchor certificate.
+    #[serde(flatten)]
+    pub cert: CertReport,
+    /// `pinned` (a published J-LIS root) or `explicit` (named by the operator).
+    pub source: &'static str,
+    /// The J-LIS root's label, when pinned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<&'static str>,
+}
+
+impl From<&TrustAnchor> for AnchorReport {
+    fn from(a: &TrustAnchor) -> Self {
+        let (source, label) = match a.source {
+            AnchorSource::Pinned(pin) => ("pinned", Some(pin.label)),
+            AnchorSource::Explicit => ("explicit", None),
+        };
+        Self {
+            cert: (&a.cert).into(),
+            source,
+            label,
+        }
+    }
+}
+
+/// A CRL that decided a status.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct CrlReport {
+    /// cRLNumber, hex (`null` without one).
+    pub number: Option<String>,
+    /// thisUpdate.
+    pub this_update: String,
+    /// nextUpdate.
+    pub next_update: Option<String>,
+    /// The delta CRL applied: its number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta_number: Option<Option<String>>,
+    /// The delta CRL applied: its thisUpdate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta_this_update: Option<String>,
+}
+
+impl From<&CrlRef> for CrlReport {
+    fn from(r: &CrlRef) -> Self {
+        Self {
+            number: r.number.clone(),
+            this_update: r.this_update.to_string(),
+            next_update: r.next_update.map(|t| t.to_string()),
+            delta_number: r.delta.as_ref().map(|d| d.0.clone()),
+            delta_this_update: r.delta.as_ref().map(|d| d.1.to_string()),
+        }
+    }
+}
+
+/// The revocation status of one certificate.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct RevocationReport {
+    /// `not-checked`, `good`, `revoked-after-signing` or `unknown`.
+    pub status: &'static str,
+    /// revocationDate, when revoked after signing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
+    /// The reason, when revoked after signing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    /// Why the status is unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<&'static str>,
+    /// The CRLs that decided.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub crls: Vec<CrlReport>,
+}
+
+impl From<Option<&CertStatus>> for RevocationReport {
+    fn from(s: Option<&CertStatus>) -> Self {
+        let mut r = Self {
+            status: "not-checked",
+            revoked_at: None,
+            reason: None,
+            detail: None,
+            crls: Vec::new(),
+        };
+        match s {
+            None | Some(CertStatus::NotChecked) => {}
+            Some(CertStatus::Good { crls }) => {
+                r.status = "good";
+                r.crls = crls.iter().map(CrlReport::from).collect();
+            }
+            Some(CertStatus::RevokedAfterSigning {
+                revoked_at,
+                reason,
+                crl,
+            }) => {
+                r.status = "revoked-after-signing";
+                r.revoked_at = Some(revoked_at.to_string());
+                r.reason = Some(reason.name());
+                r.crls = alloc::vec![crl.into()];
+            }
+            Some(CertStatus::Unknown { detail }) => {
+                r.status = "unknown";
+                r.detail = Some(detail);
+            }
+        }
+        r
+    }
+}
+
+/// The JPKI identity in a signature certificate.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct IdentityReport {
+    /// Name.
+    pub name: Option<String>,
+    /// Name substitute-character flags, verbatim.
+    pub name_substitute_flags: Option<String>,
+    /// Address.
+    pub address: Option<String>,
+    /// Address substitute-character flags, verbatim.
+    pub address_substitute_flags: Option<String>,
+    /// Birth date `YYYY-MM-DD`.
+    pub birth_date: Option<String>,
+    /// The era digit the certificate records before the date.
+    pub birth_date_era_digit: Option<u8>,
+    /// `male`, `female`, `not-applicable` or `other`.
+    pub sex: Option<&'static str>,
+    /// The recorded code (`1`, `2`, `9`, …).
+    pub sex_code: Option<String>,
+}
+
+impl From<&JpkiIdentity> for IdentityReport {
+    fn from(id: &JpkiIdentity) -> Self {
+        let (sex, sex_code) = id
+            .sex
+            .as_ref()
+            .map(|s| match s {
+                Sex::Male => ("male", String::from("1")),
+                Sex::Female => ("female", String::from("2")),
+                Sex::NotApplicable => ("not-applicable", String::from("9")),
+                Sex::Other(v) => ("other", v.clone()),
+            })
+            .unzip();
+        Self {
+            name: id.name.clone(),
+            name_substitute_flags: id.name_substitute_flags.clone(),
+            address: id.address.clone(),
+            address_substitute_flags: id.address_substitute_flags.clone(),
+            birth_date: id
+                .birth_date
+                .map(|b| alloc::format!("{:04}-{:02}-{:02}", b.year, b.month, b.day)),
+            birth_date_era_digit: id.birth_date.map(|b| b.era_digit),
+            sex,
+            sex_code,
+        }
+    }
+}
+
+/// `verify chain`.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ChainReport {
+    /// The validation time.
+    pub at: String,
+    /// The end-entity certificate.
+    pub leaf: CertReport,
+    /// Its JPKI kind.
+    pub kind: &'static str,
+    /// Its JPKI identity.
+    pub identity: Option<IdentityReport>,
+    /// The path, leaf first, up to the certificate the anchor issued.
+    pub chain: Vec<CertReport>,
+    /// The trust anchor.
+    pub anchor: AnchorReport,
+    /// The user-constrained policy set (RFC 5280 §6.1.6).
+    pub policies: Vec<String>,
+    /// Whether revocation was checked.
+    pub revocation_checked: bool,
+    /// Per certificate of `chain`.
+    pub revocation: Vec<RevocationReport>,
+}
+
+impl ChainReport {
+    /// The report of a validated path for `leaf` at `at`.
+    pub fn new(leaf: &Cert, path: &ValidatedPath, at: UnixTime, revocation_checked: bool) -> Self {
+        Self {
+            at: at.to_string(),
+            leaf: leaf.into(),
+            kind: crate::x509::jpki::cert_kind(leaf).as_str(),
+            identity: crate::x509::jpki::identity(leaf)
+                .ok()
+                .flatten()
+                .as_ref()
+                .map(IdentityReport::from),
+            chain: path.chain.iter().map(CertReport::from).collect(),
+            anchor: (&path.anchor).into(),
+            policies: path
+                .policies
+                .iter()
+                .map(|o| alloc::format!("{o}"))
+                .collect(),
+            revocation_checked,
+            revocation: path
+                .revocation
+                .iter()
+                .map(|s| RevocationReport::from(Some(s)))
+                .collect(),
+        }
+    }
+}
+
+/// `verify cms`.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct CmsReport {
+    /// The validation time.
+    pub at: String,
+    /// The signer's certificate.
+    pub signer: CertReport,
+    /// Its JPKI kind.
+    pub kind: &'static str,
+    /// Its JPKI identity.
+    pub identity: Option<IdentityReport>,
+    /// The signingTime attribute.
+    pub signing_time: Option<String>,
+    /// Where `signing_time` comes from: `signer` (a claim by the holder of the key).
+    pub signing_time_source: Option<&'static str>,
+    /// The signer's revocation status.
+    pub revocation: RevocationReport,
+    /// eContentType.
+    pub content_type: String,
+    /// Whether the content was given separately.
+    pub detached: bool,
+    /// Bytes of signed content.
+    pub content_length: usize,
+    /// The digest algorithm.
+    pub digest: &'static str,
+    /// The trust anchor.
+    pub anchor: AnchorReport,
+}
+
+impl CmsReport {
+    /// The report of a verified CMS at `at`.
+    pub fn new(v: &CmsVerification, at: UnixTime, detached: bool) -> Self {
+        Self {
+            at: at.to_string(),
+            signer: (&v.signer).into(),
+            kind: v.kind.as_str(),
+            identity: v.identity.as_ref().map(IdentityReport::from),
+            signing_time: v.signing_time.map(|t| t.to_string()),
+            signing_time_source: v.signing_time.map(|_| time_source(TimeSource::Signer)),
+            revocation: v.signer_status().into(),
+            content_type: alloc::format!("{}", v.content_type),
+            detached,
+            content_length: v.content_len,
+            digest: v.digest.name(),
+            anchor: (&v.path.anchor).into(),
+        }
+    }
+}
+
+fn time_source(s: TimeSource) -> &'static str {
+    match s {
+        TimeSource::Signer => "signer",
+        TimeSource::Caller => "caller",
+    }
+}
+
+/// `verify login`.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct LoginReport {
+    /// The validation time.
+    pub at: String,
+    /// The certificate's subject.
+    pub subject: String,
+    /// Its JPKI kind.
+    pub kind: &'static str,
+    /// The user-authentication certificate.
+    pub certificate: CertReport,
+    /// Its revocation status.
+    pub revocation: RevocationReport,
+    /// The trust anchor.
+    pub anchor: AnchorReport,
+}
+
+impl LoginReport {
+    /// The report of a verified login at `at`.
+    pub fn new(v: &LoginVerification, cert: &Cert, at: UnixTime) -> Self {
+        Self {
+            at: at.to_string(),
+            subject: v.subject.clone(),
+            kind: CertKind::as_str(v.kind),
+            certificate: cert.into(),
+            revocation: v.path.revocation.first().into(),
+            anchor: (&v.path.anchor).into(),
+        }
+    }
+}
+
+/// A failed verification: the stable code, a message and the context.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ErrorReport {
+    /// Stable kebab-case code ([`Error::code`]).
+    pub code: &'static str,
+    /// Human message.
+    pub message: String,
+    /// Position in the path (0 = leaf).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub depth: Option<usize>,
+    /// Serial of the revoked certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
+    /// revocationDate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
+    /// Revocation reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    /// invalidityDate of the CRL entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invalidity_date: Option<String>,
+    /// The signing time revocation was compared with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_time: Option<String>,
+    /// The CRL that decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crl: Option<CrlReport>,
+    /// notAfter of an expired certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_after: Option<String>,
+    /// notBefore of a certificate not yet valid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<String>,
+    /// The validation time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// The certificate kind expected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<&'static str>,
+    /// The certificate kind found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found: Option<&'static str>,
+    /// SHA-256 of a refused anchor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Why an anchor was refused, or other detail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The OID of an unsupported algorithm or unknown extension.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oid: Option<String>,
+    /// The byte offset in a CRL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<usize>,
+}
+
+impl From<&Error> for ErrorReport {
+    fn from(e: &Error) -> Self {
+        let mut r = Self {
+            code: e.code(),
+            message: e.to_string(),
+            depth: None,
+            serial: None,
+            revoked_at: None,
+            reason: None,
+            invalidity_date: None,
+            signing_time: None,
+            crl: None,
+            not_after: None,
+            not_before: None,
+            at: None,
+            expected: None,
+            found: None,
+            sha256: None,
+            detail: None,
+            oid: None,
+            offset: None,
+        };
+        match e {
+            Error::Revoked {
+                depth,
+                serial,
+                revoked_at,
+                reason,
+                invalidity,
+                crl,
+            } => {
+                r.depth = Some(*depth);
+                r.serial = Some(serial.clone());
+                r.revoked_at = Some(revoked_at.to_string());
+                r.reason = Some(reason.name());
+                r.invalidity_date = invalidity.map(|t| t.to_string());
+                r.crl = crl.as_deref().map(CrlReport::from);
+            }
+            Error::RevokedAfterSigning {
+                depth,
+                serial,
+                revoked_at,
+                signing_time,
+                reason,
+                crl,
+            } => {
+                r.depth = Some(*depth);
+                r.serial = Some(serial.clone());
+                r.revoked_at = Some(revoked_at.to_string());
+                r.signing_time = Some(signing_time.to_string());
+                r.reason = Some(reason.name());
+                r.crl = crl.as_deref().map(CrlReport::from);
+            }
+            Error::Expired {
+                depth,
+                not_after,
+                at,
+            } => {
+                r.depth = Some(*depth);
+                r.not_after = Some(not_after.to_string());
+                r.at = Some(at.to_string());
+            }
+            Error::NotYetValid {
+                depth,
+                not_before,
+                at,
+            } => {
+                r.depth = Some(*depth);
+                r.not_before = Some(not_before.to_string());
+                r.at = Some(at.to_string());
+            }
+            Error::RevocationUnknown { depth, detail } => {
+                r.depth = Some(*depth);
+                r.detail = Some(String::from(*detail));
+            }
+            Error::NotCa { depth }
+            | Error::PathLength { depth }
+            | Error::KeyUsage { depth, .. }
+            | Error::NameConstraints { depth, .. } => r.depth = Some(*depth),
+            Error::UnknownCriticalExtension { depth, oid } => {
+                r.depth = Some(*depth);
+                r.oid = Some(oid.clone());
+            }
+            Error::UnsupportedAlgorithm { algorithm } => r.oid = Some(algorithm.clone()),
+            Error::CertificateKind { expected, found } => {
+                r.expected = Some(expected);
+                r.found = Some(found);
+            }
+            Error::UntrustedRoot { sha256, reason } => {
+                r.sha256 = Some(sha256.clone());
+                r.detail = Some(String::from(*reason));
+            }
+            Error::Crl(c) => r.offset = c.offset(),
+            _ => {}
+        }
+        r
+    }
+}
