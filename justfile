@@ -6,12 +6,19 @@ fuzz_targets := "apdu_command apdu_response tlv card_files ccid_messages atr t1_
 default: test
 
 # Every test: formatting, lints, native tests, PC/SC through pcscd, wasm in Chromium, browser end to end.
-test: test-pcsc lint test-native test-wasm e2e
+test: test-pcsc lint check-wasm-verify test-native test-wasm e2e
 
 # cargo fmt and clippy with warnings as errors.
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+
+# inkan-verify builds for the browser (wasm32-unknown-unknown, with and without its
+# file-system feature).
+[doc("inkan-verify builds for wasm32-unknown-unknown, with and without its std feature")]
+check-wasm-verify: (web-tools "build")
+    cargo check -p inkan-verify --target wasm32-unknown-unknown
+    cargo check -p inkan-verify --no-default-features --target wasm32-unknown-unknown
 
 # Every `inkan card` command through pcscd + vsmartcard-vpcd + `inkan sim vpcd`. As root it
 # installs pcscd, vsmartcard-vpcd and libpcsclite-dev (needed to build inkan at all, hence

@@ -674,3 +674,126 @@ fn card_sign_format_flags() {
     assert_eq!(r.code, 5);
     assert_eq!(r.json()["error"]["code"], "pin-wrong");
 }
+
+/// The CRL store that `inkan crl index` writes (as `crl fetch` keeps it), from the card's
+/// CRLs and roots.
+fn crl_store(card: &SimCard) -> PathBuf {
+    let store = card.path("crl-store");
+    let mut a = vec![
+        "crl".to_owned(),
+        "index".to_owned(),
+        "--crl".to_owned(),
+        sign_crl(card),
+        s(&pki(card, "auth.crl")).to_owned(),
+        "--out".to_owned(),
+        s(&store).to_owned(),
+        "--ca".to_owned(),
+    ];
+    for h in ["sign", "auth"] {
+        for g in 1..=3 {
+            a.push(s(&pki(card, &format!("{h}-root-gen{g}.pem"))).to_owned());
+        }
+    }
+    let args: Vec<&str> = a.iter().map(String::as_str).collect();
+    let r = inkan(&args, &[]);
+    assert_eq!(r.code, 0, "{} {}", r.stdout, r.stderr);
+    store
+}
+
+fn run_owned(args: Vec<String>) -> Run {
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    inkan(&a, &[])
+}
+
+fn owned(p: &Path) -> String {
+    s(p).to_owned()
+}
+
+/// `verify cms|chain|login --crl-store DIR` answers as `--crl FILE` does: the same
+/// verdicts, codes, revocation details and deciding CRL.
+#[test]
+fn crl_store_gives_the_same_answers_as_crl_files() {
+    for revoked in [false, true] {
+        let card = if revoked { revoked_card() } else { sim_card(&[]) };
+        let store = owned(&crl_store(&card));
+        let sign = sign_crl(&card);
+        let auth = owned(&pki(&card, "auth.crl"));
+        let doc = card.path("doc.txt");
+        write(&doc, b"a contract\n");
+        let p7s = card.path("doc.p7s");
+        sign_cms(&card, &doc, &p7s, false);
+        let by_file = verify_cms(&card, &p7s, None, &["--crl", &sign, "--at", AT]);
+        let by_store = verify_cms(&card, &p7s, None, &["--crl-store", &store, "--at", AT]);
+        let (f, st) = (by_file.json(), by_store.json());
+        assert_eq!(by_file.code, by_store.code, "{f} / {st}");
+        assert_eq!(f["valid"], !revoked);
+        if revoked {
+            assert_eq!(f["error"], st["error"]);
+            assert_eq!(f["error"]["code"], "revoked");
+            assert!(f["error"]["crl"]["number"].is_string(), "{f}");
+        } else {
+            assert_eq!(f["revocation"], st["revocation"]);
+            assert_eq!(f["revocation"]["status"], "good");
+            assert!(f["revocation"]["crls"][0]["number"].is_string(), "{f}");
+        }
+        // chain, for both certificates of the card.
+        for (cert, crl) in [("sign-cert.der", &sign), ("auth-cert.der", &auth)] {
+            let chain = |flag: &str, value: &str| {
+                let mut a: Vec<String> = ["verify", "chain", "--json", "--at", AT]
+                    .map(String::from)
+                    .to_vec();
+                for h in ["sign", "auth"] {
+                    for g in 1..=3 {
+                        a.push("--trust-anchor".into());
+                        a.push(owned(&pki(&card, &format!("{h}-root-gen{g}.pem"))));
+                    }
+                }
+                a.extend([flag.to_owned(), value.to_owned(), owned(&card.dir.join(cert))]);
+                run_owned(a)
+            };
+            let f = chain("--crl", crl);
+            let st = chain("--crl-store", &store);
+            assert_eq!(f.code, st.code, "{cert}: {} / {}", f.stdout, st.stdout);
+            let (f, st) = (f.json(), st.json());
+            assert_eq!(f["error"], st["error"], "{cert}");
+            assert_eq!(f["revocation"], st["revocation"], "{cert}");
+            assert_eq!(f["valid"], !(revoked && cert == "sign-cert.der"), "{cert}: {f}");
+        }
+        // login with the auth key.
+        let challenge = [0x5au8; 32];
+        let ch_file = card.path("challenge.bin");
+        write(&ch_file, &challenge);
+        let sig = card.path("login.sig");
+        let r = card.card(
+            "sign",
+            &["--key", "auth", "--in", s(&ch_file), "--out", s(&sig)],
+            Some("1234"),
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let login = |flag: &str, value: &str| {
+            let mut a: Vec<String> = [
+                "verify",
+                "login",
+                "--json",
+                "--challenge",
+                &hex::encode(challenge),
+                "--signature",
+                s(&sig),
+                "--certificate",
+                &owned(&card.dir.join("auth-cert.der")),
+                "--trust-anchors",
+                &owned(&card.dir.join("pki")),
+                "--at",
+                AT,
+            ]
+            .map(String::from)
+            .to_vec();
+            a.extend([flag.to_owned(), value.to_owned()]);
+            run_owned(a)
+        };
+        let (f, st) = (login("--crl", &auth), login("--crl-store", &store));
+        assert_eq!(f.code, 0, "{}", f.stdout);
+        assert_eq!(st.code, 0, "{}", st.stdout);
+        assert_eq!(f.json()["revocation"], st.json()["revocation"]);
+    }
+}
