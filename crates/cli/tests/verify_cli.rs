@@ -714,7 +714,11 @@ fn owned(p: &Path) -> String {
 #[test]
 fn crl_store_gives_the_same_answers_as_crl_files() {
     for revoked in [false, true] {
-        let card = if revoked { revoked_card() } else { sim_card(&[]) };
+        let card = if revoked {
+            revoked_card()
+        } else {
+            sim_card(&[])
+        };
         let store = owned(&crl_store(&card));
         let sign = sign_crl(&card);
         let auth = owned(&pki(&card, "auth.crl"));
@@ -748,7 +752,11 @@ fn crl_store_gives_the_same_answers_as_crl_files() {
                         a.push(owned(&pki(&card, &format!("{h}-root-gen{g}.pem"))));
                     }
                 }
-                a.extend([flag.to_owned(), value.to_owned(), owned(&card.dir.join(cert))]);
+                a.extend([
+                    flag.to_owned(),
+                    value.to_owned(),
+                    owned(&card.dir.join(cert)),
+                ]);
                 run_owned(a)
             };
             let f = chain("--crl", crl);
@@ -757,7 +765,11 @@ fn crl_store_gives_the_same_answers_as_crl_files() {
             let (f, st) = (f.json(), st.json());
             assert_eq!(f["error"], st["error"], "{cert}");
             assert_eq!(f["revocation"], st["revocation"], "{cert}");
-            assert_eq!(f["valid"], !(revoked && cert == "sign-cert.der"), "{cert}: {f}");
+            assert_eq!(
+                f["valid"],
+                !(revoked && cert == "sign-cert.der"),
+                "{cert}: {f}"
+            );
         }
         // login with the auth key.
         let challenge = [0x5au8; 32];

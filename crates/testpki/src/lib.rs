@@ -8,12 +8,14 @@
 //!   (`inkan-sim`) carries one.
 //! - [`spec`]: certificates and CRLs of any content, also broken or hostile, from a fixed
 //!   key pool, for the verifier's negative tests.
-//! - [`encode`]: the small DER writer both use.
+//! - [`cms`]: CMS SignedData of any shape (attributes, certificate sets, BER framing).
+//! - [`encode`]: the small DER writer they use.
 //!
 //! Not published; used by the tests of `inkan-sim`, `inkan-verify` and the CLI.
 
 #![forbid(unsafe_code)]
 
+pub mod cms;
 pub mod encode;
 pub mod jpki;
 pub mod spec;

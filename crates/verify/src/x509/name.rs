@@ -150,6 +150,9 @@ fn ip_within(addr: &[u8], base: &[u8]) -> bool {
 }
 
 /// Which name form a GeneralName has (RFC 5280 §4.2.1.6).
+/// The name form of rfc822Name (RFC 5280 §4.2.1.6, GeneralName [1]).
+const RFC822_FORM: u8 = 1;
+
 fn form(g: &GeneralName) -> u8 {
     match g {
         GeneralName::OtherName(_) => 0,
@@ -244,6 +247,14 @@ impl NameConstraintState {
         Ok(())
     }
 
+    /// Whether any constraint of name form `f` is in force.
+    fn constrains(&self, f: u8) -> bool {
+        self.permitted
+            .iter()
+            .any(|set| set.first().map(form) == Some(f))
+            || self.excluded.iter().any(|b| form(b) == f)
+    }
+
     fn check_one(&self, name: &GeneralName, depth: usize) -> Result<(), Error> {
         let violation = || Error::NameConstraints {
             depth,
@@ -292,9 +303,21 @@ impl NameConstraintState {
         }
         if !subject.is_empty() {
             self.check_one(&GeneralName::DirectoryName(subject.clone()), depth)?;
+            // §4.2.1.10: the emailAddress attribute is checked as an rfc822Name
+            // whatever its string type (IA5String, UTF8String, …). A value that is no
+            // string, or not ASCII, cannot be compared: it fails when rfc822 constraints
+            // apply.
             for atv in subject.iter().filter(|a| a.oid == oid::EMAIL_ADDRESS) {
-                if let Ok(ia5) = atv.value.decode_as::<der::asn1::Ia5String>() {
-                    self.check_one(&GeneralName::Rfc822Name(ia5), depth)?;
+                let email = string_value(atv).and_then(|v| der::asn1::Ia5String::new(&v).ok());
+                match email {
+                    Some(e) => self.check_one(&GeneralName::Rfc822Name(e), depth)?,
+                    None if self.constrains(RFC822_FORM) => {
+                        return Err(Error::NameConstraints {
+                            depth,
+                            name: String::from("emailAddress (not an ASCII string)"),
+                        });
+                    }
+                    None => {}
                 }
             }
         }
