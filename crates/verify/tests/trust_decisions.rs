@@ -66,7 +66,7 @@ fn every_order(crls: &[Vec<u8>]) -> Vec<Vec<Vec<u8>>> {
     out
 }
 
-/// 1. The complete CRL with the highest number decides, whatever the order given: an
+/// (Issue item 1.) The complete CRL with the highest number decides, whatever the order given: an
 /// older CRL never hides a newer revocation, and a hold a newer CRL lifted is lifted.
 #[test]
 fn newest_complete_crl_decides() {
@@ -96,7 +96,7 @@ fn newest_complete_crl_decides() {
     }
 }
 
-/// 1. Base + older delta + newer delta: the newest applicable delta decides.
+/// (Issue item 1.) Base + older delta + newer delta: the newest applicable delta decides.
 #[test]
 fn newest_applicable_delta_decides() {
     let s = leaf_serial();
@@ -136,7 +136,7 @@ fn newest_applicable_delta_decides() {
     ));
 }
 
-/// 3. A trust anchor must be a CA certificate.
+/// (Issue item 3.) A trust anchor must be a CA certificate.
 #[test]
 fn end_entity_certificates_are_refused_as_anchors() {
     let mut store = TrustStore::new();
@@ -175,7 +175,7 @@ fn end_entity_certificates_are_refused_as_anchors() {
     assert_eq!(e.code(), "not-ca", "{e}");
 }
 
-/// 4. An excluded rfc822 subtree applies to the emailAddress attribute whatever its
+/// (Issue item 4.) An excluded rfc822 subtree applies to the emailAddress attribute whatever its
 /// string type.
 #[test]
 fn email_address_in_utf8string_is_constrained() {
@@ -232,7 +232,7 @@ fn verify(p7s: &[u8], purpose: Purpose, o: &ValidationOptions<'_>) -> Result<(),
     .map(|_| ())
 }
 
-/// 5. A critical (or any) extended key usage must allow document signing.
+/// (Issue item 5.) A critical (or any) extended key usage must allow document signing.
 #[test]
 fn extended_key_usage_must_allow_document_signing() {
     let o = ValidationOptions::new(t(AT));
@@ -253,7 +253,7 @@ fn extended_key_usage_must_allow_document_signing() {
     verify(&cms_by(&leaf()), DOC, &o).unwrap();
 }
 
-/// 6. A login certificate does not sign documents (unless the caller allows it).
+/// (Issue item 6.) A login certificate does not sign documents (unless the caller allows it).
 #[test]
 fn user_authentication_certificates_do_not_sign_documents() {
     let o = ValidationOptions::new(t(AT));
@@ -282,7 +282,7 @@ fn user_authentication_certificates_do_not_sign_documents() {
     );
 }
 
-/// 7. The signingTime is the signer's claim: a key compromise, or an invalidity date at
+/// (Issue item 7.) The signingTime is the signer's claim: a key compromise, or an invalidity date at
 /// or before it, makes the revocation one before signing.
 #[test]
 fn compromise_and_invalidity_override_the_claimed_time() {
@@ -331,7 +331,7 @@ fn compromise_and_invalidity_override_the_claimed_time() {
     assert!(run(invalid_after, true).is_ok());
 }
 
-/// 8. Attributes RFC 5652 §11 allows once must appear once.
+/// (Issue item 8.) Attributes RFC 5652 §11 allows once must appear once.
 #[test]
 fn repeated_single_attributes_are_refused() {
     let o = ValidationOptions::new(t(AT));
@@ -346,7 +346,7 @@ fn repeated_single_attributes_are_refused() {
     assert_eq!(e.code(), "cms", "{e}");
 }
 
-/// 8. BER outside the signed attributes (indefinite lengths, constructed eContent).
+/// (Issue item 8.) BER outside the signed attributes (indefinite lengths, constructed eContent).
 #[test]
 fn ber_framing_is_accepted() {
     let o = ValidationOptions::new(t(AT));
@@ -374,7 +374,7 @@ fn ber_framing_is_accepted() {
     .unwrap();
 }
 
-/// 8. The signer is found among any number of certificates; junk in the set is
+/// (Issue item 8.) The signer is found among any number of certificates; junk in the set is
 /// skipped; decoys cannot spend the budget the intermediates need.
 #[test]
 fn certificate_set_fidelity() {
