@@ -29,6 +29,7 @@ pub mod error;
 #[cfg(feature = "std")]
 pub mod fs;
 pub mod oid;
+mod par;
 pub mod path;
 pub mod report;
 pub mod revocation;

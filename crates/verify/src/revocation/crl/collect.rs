@@ -9,51 +9,13 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::layout::{self, HEADER_LEN, MAX_WIDTH};
-use super::parse::{EntryExtras, NO_REASON, TAG_SEQ, entry_common};
-use super::{Crl, CrlInfo, ExtraEntry, ReadLimits};
-use crate::asn1::der_err;
+use super::index::Crl;
+use super::info::{CrlInfo, ExtraEntry, ReadLimits, serial_cmp};
+use super::layout::{self, HEADER_LEN, MAX_WIDTH, minimal_content, minimal_integer, sign_extend};
+use super::parse::{EntryExtras, NO_REASON, TAG_SEQ, entry_common, entry_slow};
+use crate::asn1::{self, Reader, der_err};
 use crate::error::{CrlError, RevocationReason};
 use crate::time::UnixTime;
-
-/// Sign-extends a minimal two's-complement INTEGER into `out` (`out.len()` ≥ `v.len()`).
-pub(super) fn sign_extend(v: &[u8], out: &mut [u8]) {
-    let pad = if v.first().is_some_and(|&b| b >= 0x80) {
-        0xff
-    } else {
-        0
-    };
-    let split = out.len().saturating_sub(v.len());
-    let (head, tail) = out.split_at_mut(split);
-    head.fill(pad);
-    tail.copy_from_slice(v.get(..tail.len()).unwrap_or(v));
-}
-
-/// `v` without redundant sign bytes (X.690 §8.3.2): the minimal INTEGER content.
-pub(super) fn minimal_integer(mut v: &[u8]) -> &[u8] {
-    while let [a, b, ..] = v {
-        if (*a == 0 && *b < 0x80) || (*a == 0xff && *b >= 0x80) {
-            v = v.get(1..).unwrap_or(&[]);
-        } else {
-            break;
-        }
-    }
-    v
-}
-
-/// The minimal two's-complement INTEGER content of a non-negative `v`, in `tmp`.
-pub(super) fn minimal_content(v: u64, tmp: &mut [u8; 9]) -> &[u8] {
-    if let Some(t) = tmp.get_mut(1..) {
-        t.copy_from_slice(&v.to_be_bytes());
-    }
-    // Keep one byte; keep a zero byte in front of a byte with the top bit set.
-    let lead = (v.leading_zeros() / 8) as usize;
-    let mut start = 1 + lead.min(7);
-    if tmp.get(start).is_some_and(|&b| b >= 0x80) {
-        start -= 1;
-    }
-    tmp.get(start..).unwrap_or(&[])
-}
 
 /// A duplicate-serial error for the value `v`.
 #[cold]
@@ -269,7 +231,7 @@ impl Fast {
         }
         let (e2, e1) = if n >= 1 << 16 {
             let upper = std::sync::Mutex::new(Some((k2, p2)));
-            super::join2(
+            crate::par::join2(
                 || match upper.lock().ok().and_then(|mut g| g.take()) {
                     Some((k, p)) => emit::<W>(r2, k, p),
                     None => Ok(()),
@@ -511,7 +473,7 @@ impl Collector {
         extras.sort_by(|a, b| {
             a.issuer_der
                 .cmp(&b.issuer_der)
-                .then_with(|| super::serial_cmp(&a.serial, &b.serial))
+                .then_with(|| serial_cmp(&a.serial, &b.serial))
         });
         if let Some(p) = extras.windows(2).find(|p| match p {
             [a, b] => a.issuer_der == b.issuer_der && a.serial == b.serial,
@@ -529,4 +491,43 @@ impl Collector {
             Table::General(b) => b.finish(info),
         }
     }
+}
+
+/// Walks revoked entries (RFC 5280 §5.1.2.6) in `data`, which starts at byte `base` of
+/// the CRL, into `c`; returns how many bytes it consumed. With `last`, `data` ends where
+/// revokedCertificates ends and must hold whole entries; otherwise an entry cut by the
+/// end of `data` is left for the caller to complete (a streaming reader).
+pub(super) fn walk_entries(
+    data: &[u8],
+    base: usize,
+    last: bool,
+    c: &mut Collector,
+    limits: &ReadLimits,
+) -> Result<usize, CrlError> {
+    let mut pos = 0usize;
+    // Bounded: every iteration consumes at least two bytes of `data` or returns.
+    while data.get(pos..).is_some_and(|r| !r.is_empty()) {
+        if c.len() >= limits.max_entries {
+            return Err(CrlError::TooLarge {
+                what: "revoked entries",
+                limit: limits.max_entries as u64,
+            });
+        }
+        pos = c.walk_common(data, pos, limits);
+        let Some(rest) = data.get(pos..).filter(|r| !r.is_empty()) else {
+            break;
+        };
+        let at = base.saturating_add(pos);
+        if !last && asn1::needs_more(rest) {
+            return Ok(pos);
+        }
+        let mut r = Reader::with_base(rest, at);
+        let entry = r.expect(TAG_SEQ, "revoked entry is not a SEQUENCE")?;
+        let (serial, secs, reason, extras) = entry_slow(&entry, limits)?;
+        c.push_entry(serial.content, serial.offset, secs, reason, extras, limits)?;
+        pos = pos
+            .saturating_add(entry.end().saturating_sub(at))
+            .max(pos + 2);
+    }
+    Ok(pos)
 }

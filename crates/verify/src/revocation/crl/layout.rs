@@ -29,7 +29,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{CrlInfo, ExtraEntry};
+use super::info::{CrlInfo, ExtraEntry};
 use crate::error::{CrlError, RevocationReason};
 use crate::time::UnixTime;
 
@@ -50,7 +50,7 @@ pub(super) fn checksum(buf: &[u8], keys_at: usize, count: usize, width: usize) -
     let front = front.get(HEADER_LEN..).unwrap_or(&[]);
     let h = |part: &[u8]| xxhash_rust::xxh3::xxh3_64(part);
     let (a, b) = if buf.len() >= 1 << 20 {
-        super::join2(|| h(back), || h(front))
+        crate::par::join2(|| h(back), || h(front))
     } else {
         (h(back), h(front))
     };
@@ -276,4 +276,43 @@ pub(super) fn decode_meta(data: &[u8]) -> Result<CrlInfo, CrlError> {
         unsupported,
         extras,
     })
+}
+
+/// Sign-extends a minimal two's-complement INTEGER into `out` (`out.len()` ≥ `v.len()`).
+pub(super) fn sign_extend(v: &[u8], out: &mut [u8]) {
+    let pad = if v.first().is_some_and(|&b| b >= 0x80) {
+        0xff
+    } else {
+        0
+    };
+    let split = out.len().saturating_sub(v.len());
+    let (head, tail) = out.split_at_mut(split);
+    head.fill(pad);
+    tail.copy_from_slice(v.get(..tail.len()).unwrap_or(v));
+}
+
+/// `v` without redundant sign bytes (X.690 §8.3.2): the minimal INTEGER content.
+pub(super) fn minimal_integer(mut v: &[u8]) -> &[u8] {
+    while let [a, b, ..] = v {
+        if (*a == 0 && *b < 0x80) || (*a == 0xff && *b >= 0x80) {
+            v = v.get(1..).unwrap_or(&[]);
+        } else {
+            break;
+        }
+    }
+    v
+}
+
+/// The minimal two's-complement INTEGER content of a non-negative `v`, in `tmp`.
+pub(super) fn minimal_content(v: u64, tmp: &mut [u8; 9]) -> &[u8] {
+    if let Some(t) = tmp.get_mut(1..) {
+        t.copy_from_slice(&v.to_be_bytes());
+    }
+    // Keep one byte; keep a zero byte in front of a byte with the top bit set.
+    let lead = (v.leading_zeros() / 8) as usize;
+    let mut start = 1 + lead.min(7);
+    if tmp.get(start).is_some_and(|&b| b >= 0x80) {
+        start -= 1;
+    }
+    tmp.get(start..).unwrap_or(&[])
 }

@@ -9,8 +9,7 @@ use alloc::vec::Vec;
 use der::Decode;
 use x509_cert::name::Name;
 
-use super::collect::Collector;
-use super::{CrlInfo, ReadLimits};
+use super::info::{CrlInfo, ReadLimits, sha256};
 use crate::asn1::{self, Reader, Tlv, der_err};
 use crate::error::{CrlError, RevocationReason};
 use crate::time::UnixTime;
@@ -211,7 +210,7 @@ impl Head {
             Some((0, rest)) => rest,
             _ => return Err(der_err(sig.offset, "signature BIT STRING has unused bits").into()),
         };
-        info.crl_sha256 = super::sha256(signature);
+        info.crl_sha256 = sha256(signature);
         info.signature = signature.to_vec();
         Ok(info)
     }
@@ -294,45 +293,6 @@ pub(super) struct EntryExtras<'e> {
     pub cert_issuer: Option<(usize, &'e [u8])>,
     /// An unknown critical entry extension: offset and description.
     pub unsupported: Option<(usize, String)>,
-}
-
-/// Walks revoked entries (RFC 5280 §5.1.2.6) in `data`, which starts at byte `base` of
-/// the CRL, into `c`; returns how many bytes it consumed. With `last`, `data` ends where
-/// revokedCertificates ends and must hold whole entries; otherwise an entry cut by the
-/// end of `data` is left for the caller to complete (a streaming reader).
-pub(super) fn walk_entries(
-    data: &[u8],
-    base: usize,
-    last: bool,
-    c: &mut Collector,
-    limits: &ReadLimits,
-) -> Result<usize, CrlError> {
-    let mut pos = 0usize;
-    // Bounded: every iteration consumes at least two bytes of `data` or returns.
-    while data.get(pos..).is_some_and(|r| !r.is_empty()) {
-        if c.len() >= limits.max_entries {
-            return Err(CrlError::TooLarge {
-                what: "revoked entries",
-                limit: limits.max_entries as u64,
-            });
-        }
-        pos = c.walk_common(data, pos, limits);
-        let Some(rest) = data.get(pos..).filter(|r| !r.is_empty()) else {
-            break;
-        };
-        let at = base.saturating_add(pos);
-        if !last && asn1::needs_more(rest) {
-            return Ok(pos);
-        }
-        let mut r = Reader::with_base(rest, at);
-        let entry = r.expect(TAG_SEQ, "revoked entry is not a SEQUENCE")?;
-        let (serial, secs, reason, extras) = entry_slow(&entry, limits)?;
-        c.push_entry(serial.content, serial.offset, secs, reason, extras, limits)?;
-        pos = pos
-            .saturating_add(entry.end().saturating_sub(at))
-            .max(pos + 2);
-    }
-    Ok(pos)
 }
 
 /// The common entry: `SEQUENCE { INTEGER, UTCTime, [reasonCode extension alone] }` with

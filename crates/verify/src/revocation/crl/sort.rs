@@ -93,7 +93,7 @@ pub(super) fn sort_records(v: &mut [Rec]) {
         }
     };
     let upper = std::sync::Mutex::new(Some(second));
-    super::join2(
+    crate::par::join2(
         || {
             if let Some(s) = upper.lock().ok().and_then(|mut g| g.take()) {
                 sort_buckets(s, mid);

@@ -6,9 +6,10 @@
 use std::io::Read;
 use std::sync::{Arc, mpsc};
 
-use super::collect::Collector;
-use super::parse::{Head, walk_entries};
-use super::{CrlInfo, Parsed, ReadLimits, check_issuer};
+use super::collect::{Collector, walk_entries};
+use super::index::Parsed;
+use super::info::{CrlInfo, ReadLimits, check_issuer};
+use super::parse::Head;
 use crate::alg::HashAlg;
 use crate::asn1;
 use crate::error::CrlError;
