@@ -7,8 +7,7 @@ use core::fmt;
 pub const CCID_DESCRIPTOR_TYPE: u8 = 0x21;
 /// bLength of the CCID class descriptor: 54 bytes (§5.1).
 pub const CCID_DESCRIPTOR_LEN: usize = 54;
-/// Hard limit on configuration descriptors this parser looks at.
-pub const MAX_CONFIG_LEN: usize = 4096;
+pub use inkan_usb::descriptor::{MAX_CONFIG_LEN, config_total_length};
 
 /// dwFeatures bits (CCID §5.1, Table 5.1-1).
 pub mod feature {
@@ -72,6 +71,20 @@ pub enum DescriptorError {
     MissingEndpoint,
     /// More bytes than [`MAX_CONFIG_LEN`].
     TooLong(usize),
+    /// The configuration could not be read or walked for another reason.
+    Usb(inkan_usb::DescriptorError),
+}
+
+impl From<inkan_usb::DescriptorError> for DescriptorError {
+    fn from(e: inkan_usb::DescriptorError) -> Self {
+        match e {
+            inkan_usb::DescriptorError::Truncated { offset } => {
+                DescriptorError::Truncated { offset }
+            }
+            inkan_usb::DescriptorError::TooLong(n) => DescriptorError::TooLong(n),
+            other => DescriptorError::Usb(other),
+        }
+    }
 }
 
 impl fmt::Display for DescriptorError {
@@ -87,6 +100,7 @@ impl fmt::Display for DescriptorError {
                 write!(f, "the CCID interface lacks a bulk-IN or bulk-OUT endpoint")
             }
             DescriptorError::TooLong(n) => write!(f, "configuration descriptor of {n} bytes"),
+            DescriptorError::Usb(e) => write!(f, "{e}"),
         }
     }
 }
@@ -292,91 +306,36 @@ impl CcidInterface {
 }
 
 /// Finds the first interface with a CCID class descriptor in full configuration-descriptor
-/// bytes (USB 2.0 §9.6.3: configuration, then interface, class and endpoint descriptors).
-/// Some vendor-class readers place the 0x21 descriptor after their endpoints; both orders
-/// are accepted.
+/// bytes (USB 2.0 §9.6.3: configuration, then interface, class and endpoint descriptors),
+/// walked by [`inkan_usb::descriptor::interfaces`]. Only interfaces of class 0x0B (Smart
+/// Card, CCID §4.3) or 0xFF (vendor readers such as the SCR3310-NTTCom) count. Some vendor
+/// readers place the 0x21 descriptor after their endpoints; both orders are accepted.
 pub fn find_ccid_interface(config: &[u8]) -> Result<CcidInterface, DescriptorError> {
-    if config.len() > MAX_CONFIG_LEN {
-        return Err(DescriptorError::TooLong(config.len()));
-    }
-    struct Partial {
-        number: u8,
-        alt: u8,
-        class: u8,
-        ccid: Option<CcidDescriptor>,
-        bulk_in: Option<u8>,
-        bulk_out: Option<u8>,
-        int_in: Option<u8>,
-    }
-    fn finish(p: Option<Partial>) -> Option<Result<CcidInterface, DescriptorError>> {
-        let p = p?;
-        let ccid = p.ccid?;
-        Some(match (p.bulk_in, p.bulk_out) {
-            (Some(bulk_in), Some(bulk_out)) => Ok(CcidInterface {
-                interface_number: p.number,
-                alternate_setting: p.alt,
-                interface_class: p.class,
+    use inkan_usb::TransferType::{Bulk, Interrupt};
+    for i in inkan_usb::descriptor::interfaces(config)? {
+        if i.class != 0x0B && i.class != 0xFF {
+            continue;
+        }
+        let Some(ccid) = i
+            .class_descriptor(CCID_DESCRIPTOR_TYPE, CCID_DESCRIPTOR_LEN)
+            .and_then(CcidDescriptor::parse)
+        else {
+            continue;
+        };
+        return match (i.endpoint(Bulk, false), i.endpoint(Bulk, true)) {
+            (Some(bulk_out), Some(bulk_in)) => Ok(CcidInterface {
+                interface_number: i.number,
+                alternate_setting: i.alternate_setting,
+                interface_class: i.class,
                 ccid,
                 bulk_out,
                 bulk_in,
-                interrupt_in: p.int_in,
+                interrupt_in: i.endpoint(Interrupt, true),
             }),
             _ => Err(DescriptorError::MissingEndpoint),
-        })
+        };
     }
-    let mut offset = 0usize;
-    let mut current: Option<Partial> = None;
-    while offset < config.len() {
-        let len = usize::from(u8_at(config, offset));
-        let rest = config.get(offset..).unwrap_or(&[]);
-        if len < 2 || len > rest.len() {
-            return Err(DescriptorError::Truncated { offset });
-        }
-        let d = rest.get(..len).unwrap_or(&[]);
-        match u8_at(d, 1) {
-            4 => {
-                if let Some(r) = finish(current.take()) {
-                    return r;
-                }
-                current = Some(Partial {
-                    number: u8_at(d, 2),
-                    alt: u8_at(d, 3),
-                    class: u8_at(d, 5),
-                    ccid: None,
-                    bulk_in: None,
-                    bulk_out: None,
-                    int_in: None,
-                });
-            }
-            CCID_DESCRIPTOR_TYPE if len == CCID_DESCRIPTOR_LEN => {
-                if let Some(p) = current.as_mut()
-                    && (p.class == 0x0B || p.class == 0xFF)
-                {
-                    p.ccid = CcidDescriptor::parse(d);
-                }
-            }
-            5 if len >= 7 => {
-                if let Some(p) = current.as_mut() {
-                    let addr = u8_at(d, 2);
-                    let is_in = addr & 0x80 != 0;
-                    match (u8_at(d, 3) & 0x03, is_in) {
-                        (2, true) => p.bulk_in = p.bulk_in.or(Some(addr)),
-                        (2, false) => p.bulk_out = p.bulk_out.or(Some(addr)),
-                        (3, true) => p.int_in = p.int_in.or(Some(addr)),
-                        _ => {}
-                    }
-                }
-            }
-            _ => {}
-        }
-        offset += len;
-    }
-    finish(current).unwrap_or(Err(DescriptorError::NoCcidInterface))
-}
-
-/// The wTotalLength of a configuration descriptor header (USB 2.0 §9.6.3).
-pub fn config_total_length(header: &[u8]) -> Option<u16> {
-    (header.len() >= 4 && u8_at(header, 1) == 2).then(|| u16_at(header, 2))
+    Err(DescriptorError::NoCcidInterface)
 }
 
 #[cfg(test)]

@@ -3,12 +3,12 @@
 use crate::atr::AtrError;
 use crate::descriptor::DescriptorError;
 use crate::message::{CodecError, IccStatus, slot_error};
-use crate::pipe::PipeError;
 use crate::t1::T1Error;
 use alloc::format;
 use alloc::string::{String, ToString};
 use core::fmt;
 use inkan_apdu::TransportError;
+use inkan_usb::PipeError;
 
 /// What can go wrong in the CCID driver.
 #[derive(Debug, Clone, PartialEq, Eq)]

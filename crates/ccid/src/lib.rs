@@ -1,9 +1,8 @@
-//! A sans-IO CCID reader driver for inkan.
+//! A sans-IO CCID reader driver for inkan, over the [`UsbPipe`] of `inkan-usb`.
 //!
 //! The browser can reach smart-card readers only over raw USB (WebUSB), so inkan is its
 //! own driver. This crate holds:
 //!
-//! - [`UsbPipe`]: the bulk, interrupt and control transfers a backend provides;
 //! - [`message`]: the CCID messages (CCID spec rev 1.1 §6), bStatus/bError;
 //! - [`descriptor`]: the CCID class descriptor (§5.1) and dwFeatures;
 //! - [`atr`]: Answer-to-Reset parsing (ISO/IEC 7816-3 §8) and PPS (§9);
@@ -23,14 +22,13 @@ pub mod atr;
 pub mod descriptor;
 mod error;
 pub mod message;
-mod pipe;
 pub mod t1;
 mod transport;
 
 pub use atr::{Atr, AtrError, Edc};
 pub use descriptor::{CcidDescriptor, CcidInterface, DescriptorError, ExchangeLevel};
 pub use error::{CcidError, slot_error_name};
+pub use inkan_usb::{Figures, PipeError, UsbPipe};
 pub use message::CodecError;
-pub use pipe::{PipeError, UsbPipe};
 pub use t1::{Block, BlockError, T1Config, T1Error, T1Host};
-pub use transport::{CcidOptions, CcidTransport, Figures, LinkParams, SlotEvent, repeatable};
+pub use transport::{CcidOptions, CcidTransport, LinkParams, SlotEvent, repeatable};

@@ -7,12 +7,12 @@ use crate::message::{
     CommandStatus, HostFrame, HostMessage, IccStatus, Notification, ReaderFrame, ReaderMessage,
     T1Parameters, Voltage, slot_error,
 };
-use crate::pipe::{PipeError, UsbPipe};
 use crate::t1::{Step, T1Config, T1Host};
 use alloc::format;
 use alloc::string::ToString;
 use alloc::vec::Vec;
 use inkan_apdu::{Transport, TransportError};
+use inkan_usb::{Figures, PipeError, UsbPipe};
 
 /// Driver options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,32 +111,6 @@ impl LinkParams {
     }
 }
 
-/// Transport figures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Figures {
-    /// APDUs transmitted.
-    pub apdus: u64,
-    /// USB transfers (bulk, interrupt and control).
-    pub usb_transfers: u64,
-    /// Bytes sent over USB.
-    pub usb_bytes_out: u64,
-    /// Bytes received over USB.
-    pub usb_bytes_in: u64,
-    /// Bytes on the card's I/O line (T=1 blocks, PPS; for APDU-level readers the APDUs
-    /// wrapped in minimal T=1 blocks, an estimate).
-    pub wire_bytes: u64,
-    /// Modelled time on the I/O line at the negotiated rate, in µs.
-    pub wire_time_us: u64,
-    /// Elapsed time by the pipe's clock since the transport opened, in µs (when known).
-    pub elapsed_us: Option<u64>,
-    /// T=1 blocks sent.
-    pub t1_blocks_sent: u64,
-    /// Replies with a stale bSeq skipped.
-    pub stale_replies: u64,
-    /// Time extensions (bStatus 0x80) received.
-    pub time_extensions: u64,
-}
-
 /// A card-insertion event from NotifySlotChange (CCID §6.3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SlotEvent {
@@ -166,15 +140,6 @@ pub struct CcidTransport<P: UsbPipe> {
     apdu_start_us: Option<u64>,
 }
 
-/// GET_DESCRIPTOR(CONFIGURATION) (USB 2.0 §9.4.3).
-async fn read_config<P: UsbPipe>(pipe: &mut P) -> Result<Vec<u8>, CcidError> {
-    let head = pipe.control_in(0x80, 6, 0x0200, 0, 9).await?;
-    let total = descriptor::config_total_length(&head).ok_or(CcidError::Descriptor(
-        descriptor::DescriptorError::Truncated { offset: 0 },
-    ))?;
-    Ok(pipe.control_in(0x80, 6, 0x0200, 0, total).await?)
-}
-
 /// Whether a command may be sent again after a T=1 resynchronisation (reads only).
 pub fn repeatable(apdu: &[u8]) -> bool {
     match apdu.get(1) {
@@ -189,7 +154,12 @@ impl<P: UsbPipe> CcidTransport<P> {
     /// Reads the configuration descriptor over the control pipe, finds the CCID
     /// interface and opens the reader.
     pub async fn open(mut pipe: P, opts: CcidOptions) -> Result<Self, CcidError> {
-        let config = read_config(&mut pipe).await?;
+        let config = inkan_usb::descriptor::read_config(&mut pipe, 0)
+            .await
+            .map_err(|e| match e {
+                inkan_usb::DescriptorError::Pipe(p) => CcidError::from(p),
+                other => CcidError::Descriptor(other.into()),
+            })?;
         let iface = descriptor::find_ccid_interface(&config).map_err(CcidError::Descriptor)?;
         Self::with_interface(pipe, iface, opts).await
     }
@@ -568,7 +538,7 @@ impl<P: UsbPipe> CcidTransport<P> {
                 Step::Done(v) => return Ok(v),
                 Step::Failed(e) => return Err(CcidError::T1(e)),
                 Step::Send { block, wtx } => {
-                    self.figures.t1_blocks_sent += 1;
+                    self.figures.blocks_sent += 1;
                     self.figures.wire_bytes += block.len() as u64;
                     self.figures.wire_time_us += self.link.block_ns(block.len()) / 1000;
                     let timeout = self.read_timeout_ms(wtx);

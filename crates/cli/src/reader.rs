@@ -5,6 +5,8 @@ use crate::output::Outcome;
 use inkan_apdu::{Transport, TransportError};
 use inkan_card::CardError;
 use inkan_pcsc::{CardPresence, PcscOptions, PcscTransport, ReaderChoice};
+use inkan_readers::UsbReader;
+use inkan_sim::readers::VirtualDevice;
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -51,59 +53,52 @@ impl ReaderSpec {
 pub enum AnyTransport {
     /// The software card.
     Sim(Box<inkan_sim::SimTransport>),
-    /// The software card on a virtual RC-S380 (`--via pasori:rc-s380`).
-    Pasori(Box<inkan_pasori::PasoriTransport<inkan_sim::readers::rcs380::VirtualRcS380>>),
     /// A card in a PC/SC reader.
     Pcsc(PcscTransport),
-    /// The software card in a virtual CCID reader (`--via ccid:MODEL`).
-    Ccid(Box<inkan_ccid::CcidTransport<inkan_sim::readers::VirtualReader>>),
+    /// The software card in a virtual USB reader (`--via ccid:MODEL` or
+    /// `--via pasori:rc-s380`), driven by the USB driver `inkan-readers` chose from the
+    /// device's descriptors, as for real hardware.
+    Usb(Box<UsbReader<VirtualDevice>>),
 }
 
 impl AnyTransport {
     /// Transport figures for `--json`: APDUs, USB transfers, bytes on the wire and
     /// simulated wire time, for the reader drivers (none for a direct software card).
     pub fn figures(&self) -> Option<serde_json::Value> {
-        match self {
-            AnyTransport::Sim(_) | AnyTransport::Pcsc(_) => None,
-            AnyTransport::Ccid(t) => {
-                let f = t.figures();
-                let reader = t.pipe();
-                Some(serde_json::json!({
-                    "driver": "ccid",
-                    "reader": reader.model().name(),
-                    "apdus": f.apdus,
-                    "usb_transfers": f.usb_transfers,
-                    "usb_bytes_out": f.usb_bytes_out,
-                    "usb_bytes_in": f.usb_bytes_in,
-                    "wire_bytes": reader.wire_bytes(),
-                    "wire_time_us": reader.wire_us(),
-                    "simulated_time_us": reader.clock_us(),
-                    "t1_blocks_sent": f.t1_blocks_sent,
-                    "time_extensions": f.time_extensions,
-                    "stale_replies": f.stale_replies,
-                    "faults_injected": reader.fault_counts().total,
-                }))
-            }
-            AnyTransport::Pasori(t) => {
-                let f = t.figures();
-                let reader = t.pipe();
-                Some(serde_json::json!({
-                    "driver": "pasori",
-                    "reader": "rc-s380",
-                    "apdus": f.apdus,
-                    "usb_transfers": f.usb_transfers,
-                    "usb_bytes_out": f.usb_bytes_out,
-                    "usb_bytes_in": f.usb_bytes_in,
-                    "wire_bytes": reader.wire_bytes(),
-                    "wire_time_us": reader.wire_us(),
-                    "simulated_time_us": reader.clock_us(),
-                    "isodep_blocks_sent": f.blocks_sent,
-                    "retransmissions": f.retransmissions,
-                    "wtx": f.wtx,
-                    "faults_injected": reader.fault_counts().total,
-                }))
-            }
+        let AnyTransport::Usb(t) = self else {
+            return None;
+        };
+        let f = t.figures();
+        let device = t.pipe();
+        let mut v = serde_json::json!({
+            "apdus": f.apdus,
+            "usb_transfers": f.usb_transfers,
+            "usb_bytes_out": f.usb_bytes_out,
+            "usb_bytes_in": f.usb_bytes_in,
+            "wire_bytes": device.wire_bytes(),
+            "wire_time_us": device.wire_us(),
+            "simulated_time_us": device.clock_us(),
+            "faults_injected": device.faults_injected(),
+            "reader": device.name(),
+        });
+        let extra = match &**t {
+            UsbReader::Ccid(_) => serde_json::json!({
+                "driver": "ccid",
+                "t1_blocks_sent": f.blocks_sent,
+                "time_extensions": f.time_extensions,
+                "stale_replies": f.stale_replies,
+            }),
+            _ => serde_json::json!({
+                "driver": "pasori",
+                "isodep_blocks_sent": f.blocks_sent,
+                "retransmissions": f.retransmissions,
+                "wtx": f.time_extensions,
+            }),
+        };
+        if let (Some(m), serde_json::Value::Object(e)) = (v.as_object_mut(), extra) {
+            m.extend(e);
         }
+        Some(v)
     }
 }
 
@@ -111,27 +106,24 @@ impl Transport for AnyTransport {
     async fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         match self {
             AnyTransport::Sim(t) => t.transmit(command).await,
-            AnyTransport::Pasori(t) => t.transmit(command).await,
             AnyTransport::Pcsc(t) => t.transmit(command).await,
-            AnyTransport::Ccid(t) => t.transmit(command).await,
+            AnyTransport::Usb(t) => t.transmit(command).await,
         }
     }
 
     fn supports_extended(&self) -> bool {
         match self {
             AnyTransport::Sim(t) => t.supports_extended(),
-            AnyTransport::Pasori(t) => t.supports_extended(),
             AnyTransport::Pcsc(t) => t.supports_extended(),
-            AnyTransport::Ccid(t) => t.supports_extended(),
+            AnyTransport::Usb(t) => t.supports_extended(),
         }
     }
 
     async fn power_off(&mut self) -> Result<(), TransportError> {
         match self {
             AnyTransport::Sim(t) => t.power_off().await,
-            AnyTransport::Pasori(t) => t.power_off().await,
             AnyTransport::Pcsc(t) => t.power_off().await,
-            AnyTransport::Ccid(t) => t.power_off().await,
+            AnyTransport::Usb(t) => t.power_off().await,
         }
     }
 }
@@ -238,17 +230,12 @@ pub async fn open_via(
             )
         })
     };
-    let transport_err =
-        |e: inkan_apdu::TransportError| CliError::from(inkan_card::CardError::Transport(e));
     if via.eq_ignore_ascii_case("pasori:rc-s380") {
         let mut reader = inkan_sim::readers::rcs380::VirtualRcS380::new(open_card()?);
         if let Some(cfg) = faults {
             reader = reader.with_faults(cfg);
         }
-        return inkan_pasori::PasoriTransport::open(reader, inkan_pasori::PasoriOptions::default())
-            .await
-            .map(|t| AnyTransport::Pasori(Box::new(t)))
-            .map_err(|e| transport_err(e.into()));
+        return open_device(VirtualDevice::RcS380(reader)).await;
     }
     if let Some(name) = via.strip_prefix("ccid:") {
         let model = inkan_sim::readers::ReaderModel::from_name(name).ok_or_else(|| {
@@ -260,12 +247,19 @@ pub async fn open_via(
         if let Some(cfg) = faults {
             reader = reader.with_faults(cfg);
         }
-        return inkan_ccid::CcidTransport::open(reader, inkan_ccid::CcidOptions::default())
-            .await
-            .map(|t| AnyTransport::Ccid(Box::new(t)))
-            .map_err(|e| transport_err(e.into()));
+        return open_device(VirtualDevice::Ccid(reader)).await;
     }
     Err(usage(format!(
         "unknown --via '{via}': use ccid:MODEL (scr3310-nttcom, scr331-di-nttcom, acr39u, acr1252, rc-s300) or pasori:rc-s380"
     )))
+}
+
+/// Opens a virtual USB device as real hardware is opened: configuration descriptor,
+/// driver choice (`inkan-readers`), driver.
+async fn open_device(device: VirtualDevice) -> Result<AnyTransport, CliError> {
+    let (vendor_id, product_id) = device.ids();
+    UsbReader::open_device(device, vendor_id, product_id)
+        .await
+        .map(|t| AnyTransport::Usb(Box::new(t)))
+        .map_err(|e| CliError::from(inkan_card::CardError::Transport(e.into())))
 }

@@ -7,7 +7,7 @@ use crate::typeb::TypeBError;
 use alloc::string::ToString;
 use core::fmt;
 use inkan_apdu::TransportError;
-use inkan_ccid::PipeError;
+use inkan_usb::PipeError;
 
 /// What can go wrong in the RC-S380 driver.
 #[derive(Debug, Clone, PartialEq, Eq)]

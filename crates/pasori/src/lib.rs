@@ -10,7 +10,7 @@
 //! - [`typeb`]: ISO/IEC 14443-3 Type B activation (REQB/WUPB, ATQB, ATTRIB) and timing;
 //! - [`isodep`]: the ISO/IEC 14443-4 block protocol (I/R/S blocks, chaining both ways,
 //!   WTX, CID, error recovery, DESELECT) as a state machine;
-//! - [`PasoriTransport`]: an [`inkan_apdu::Transport`] over any [`inkan_ccid::UsbPipe`].
+//! - [`PasoriTransport`]: an [`inkan_apdu::Transport`] over any [`inkan_usb::UsbPipe`].
 //!
 //! The protocol facts follow nfcpy's `rcs380.py` driver and aruneko/WebUSB-RC-S380;
 //! the code is inkan's own.
@@ -31,9 +31,10 @@ pub mod typeb;
 
 pub use error::PasoriError;
 pub use frame::{Frame, FrameError};
+pub use inkan_usb::{Figures, PipeError, UsbPipe};
 pub use isodep::{IsoDepConfig, IsoDepError, IsoDepHost, IsoDepStats};
 pub use port100::{CommStatus, Command};
 pub use transport::{
-    CardLink, Figures, MAX_TRANSFER, PRODUCT_IDS, PasoriOptions, PasoriTransport, VENDOR_ID,
+    CardLink, MAX_TRANSFER, PRODUCT_IDS, PasoriOptions, PasoriTransport, VENDOR_ID,
 };
 pub use typeb::{Atqb, TypeBError};

@@ -7,12 +7,12 @@ use crate::port100::{self, CommStatus, Command};
 use crate::typeb::{self, ATQB_TIMEOUT_US, Atqb, DELTA_FWT_US, FWT_MAX_US, TURNAROUND_US};
 use alloc::vec::Vec;
 use inkan_apdu::{Transport, TransportError};
-use inkan_ccid::{PipeError, UsbPipe};
+use inkan_usb::{Figures, PipeError, UsbPipe};
 
-/// USB vendor ID of Sony.
-pub const VENDOR_ID: u16 = 0x054C;
+/// USB vendor ID of Sony (from the reader registry of `inkan-usb`).
+pub const VENDOR_ID: u16 = inkan_usb::registry::SONY;
 /// USB product IDs of the RC-S380 (FACTS §6: 054C:06C1 and 054C:06C3).
-pub const PRODUCT_IDS: [u16; 2] = [0x06C1, 0x06C3];
+pub const PRODUCT_IDS: [u16; 2] = inkan_usb::registry::RC_S380_PRODUCT_IDS;
 /// The largest bulk-IN transfer asked for (a frame of [`frame::MAX_DATA`] and its
 /// envelope).
 pub const MAX_TRANSFER: usize = frame::MAX_DATA + 16;
@@ -57,36 +57,6 @@ impl Default for PasoriOptions {
             apdu_deadline_ms: 60_000,
         }
     }
-}
-
-/// Transport figures, named as the CCID transport's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Figures {
-    /// APDUs transmitted.
-    pub apdus: u64,
-    /// USB transfers (bulk and control).
-    pub usb_transfers: u64,
-    /// Bytes sent over USB.
-    pub usb_bytes_out: u64,
-    /// Bytes received over USB.
-    pub usb_bytes_in: u64,
-    /// Bytes over RF, both ways, with CRC_B.
-    pub wire_bytes: u64,
-    /// Modelled RF time at 106 kbit/s (frames and turnarounds; not the card's
-    /// processing), µs.
-    pub wire_time_us: u64,
-    /// Elapsed time by the pipe's clock since the transport opened, µs (when known).
-    pub elapsed_us: Option<u64>,
-    /// ISO-DEP blocks sent.
-    pub blocks_sent: u64,
-    /// I-blocks sent again (rule 6).
-    pub retransmissions: u64,
-    /// R(NAK)/R(ACK) error recoveries (rules 4, 5).
-    pub recoveries: u64,
-    /// S(WTX) requests answered.
-    pub wtx: u64,
-    /// Card activations (REQB/WUPB … ATTRIB).
-    pub activations: u64,
 }
 
 /// The activated card.
@@ -200,7 +170,7 @@ impl<P: UsbPipe> PasoriTransport<P> {
         f.blocks_sent = self.past.blocks_sent + s.blocks_sent;
         f.retransmissions = self.past.retransmissions + s.retransmissions;
         f.recoveries = self.past.recoveries + s.recoveries;
-        f.wtx = self.past.wtx + s.wtx;
+        f.time_extensions = self.past.wtx + s.wtx;
         f.elapsed_us = match (self.start_us, self.pipe.now_micros()) {
             (Some(a), Some(b)) => Some(b.saturating_sub(a)),
             _ => None,

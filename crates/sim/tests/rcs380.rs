@@ -104,14 +104,14 @@ fn every_operation_over_the_rc_s380() {
             f.wire_bytes,
             f.wire_time_us as f64 / 1000.0,
             f.blocks_sent,
-            f.wtx,
+            f.time_extensions,
             f.elapsed_us.unwrap_or(0) as f64 / 1000.0
         );
         // The driver's model of the RF link matches the reader's.
         assert_eq!(f.wire_bytes, reader.wire_bytes(), "{name}");
         assert_eq!(f.wire_time_us, reader.wire_us(), "{name}");
         // Signing takes longer than FWT: the card asked for more time.
-        assert!(f.wtx > 0, "{name}");
+        assert!(f.time_extensions > 0, "{name}");
         assert_eq!(f.retransmissions + f.recoveries, 0, "{name}");
         assert_eq!(reader.verifies_at_card(), 12, "{name}");
         assert_eq!(reader.fault_counts().total, 0);

@@ -4,10 +4,8 @@ use crate::error::{WebError, code};
 use crate::guidance::Os;
 use crate::js;
 use crate::pipe::{Endpoints, OUT_TIMEOUT_MS, Shared, WebUsbPipe};
-use crate::readers::{self, DriverChoice};
-use inkan_apdu::{Transport, TransportError};
-use inkan_ccid::{CcidOptions, CcidTransport, ExchangeLevel, UsbPipe, descriptor};
-use inkan_pasori::{PasoriOptions, PasoriTransport};
+use inkan_readers::{ReaderError, UsbReader, choose_driver};
+use inkan_usb::registry;
 use js_sys::Promise;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -15,48 +13,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::UsbDevice;
 
-/// The reader driver behind a card session. A new driver is a new variant here, built in
-/// [`open`] from its [`DriverChoice`].
-#[derive(Debug)]
-pub enum Driver {
-    /// A CCID reader (TPDU or APDU level).
-    Ccid(CcidTransport<WebUsbPipe>),
-    /// A Sony RC-S380 (Port-100, ISO 14443-4 Type B).
-    Port100(PasoriTransport<WebUsbPipe>),
-}
-
-impl Transport for Driver {
-    async fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        match self {
-            Driver::Ccid(t) => t.transmit(command).await,
-            Driver::Port100(t) => t.transmit(command).await,
-        }
-    }
-
-    fn supports_extended(&self) -> bool {
-        match self {
-            Driver::Ccid(t) => t.supports_extended(),
-            Driver::Port100(t) => t.supports_extended(),
-        }
-    }
-
-    async fn power_off(&mut self) -> Result<(), TransportError> {
-        match self {
-            Driver::Ccid(t) => t.power_off().await,
-            Driver::Port100(t) => t.power_off().await,
-        }
-    }
-}
-
-impl Driver {
-    /// The device.
-    pub fn device(&self) -> &UsbDevice {
-        match self {
-            Driver::Ccid(t) => t.pipe().device(),
-            Driver::Port100(t) => t.pipe().device(),
-        }
-    }
-}
+/// The reader driver behind a card session: whichever of inkan's USB drivers
+/// [`inkan_readers::choose_driver`] picked for the device.
+pub type Driver = UsbReader<WebUsbPipe>;
 
 /// What the page learns about the opened reader.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,28 +71,6 @@ fn os_error(reader: &str, e: &JsValue, os: Os, claiming: bool) -> WebError {
     }
 }
 
-/// Reads the whole configuration descriptor (USB 2.0 §9.4.3 GET_DESCRIPTOR): WebUSB
-/// exposes interfaces and endpoints but not class descriptors.
-async fn read_config(pipe: &mut WebUsbPipe) -> Result<Vec<u8>, WebError> {
-    let head = pipe.control_in(0x80, 6, 0x0200, 0, 9).await?;
-    let total = descriptor::config_total_length(&head).ok_or_else(|| {
-        WebError::new(
-            code::READER_UNSUPPORTED,
-            "the device's configuration descriptor is malformed",
-        )
-    })?;
-    Ok(pipe.control_in(0x80, 6, 0x0200, 0, total).await?)
-}
-
-fn level_name(level: ExchangeLevel) -> &'static str {
-    match level {
-        ExchangeLevel::Tpdu => "tpdu",
-        ExchangeLevel::ShortApdu => "short-apdu",
-        ExchangeLevel::ExtendedApdu => "extended-apdu",
-        ExchangeLevel::Character => "character",
-    }
-}
-
 /// Opens `device`, picks the driver from its descriptors, claims the interface and
 /// powers the card on. Errors: `reader-blocked-by-browser` (protected class),
 /// `reader-claimed-by-os`, `reader-unsupported`, `reader-driver-missing`, and the
@@ -144,7 +81,7 @@ pub async fn open(
     os: Os,
 ) -> Result<(Driver, ReaderInfo), WebError> {
     let (vid, pid) = (device.vendor_id(), device.product_id());
-    let name = readers::display_name(vid, pid, device.product_name().as_deref());
+    let name = registry::display_name(vid, pid, device.product_name().as_deref());
     if !device.opened() {
         let p: Promise = device.open().unchecked_into();
         settle(p, &shared)
@@ -158,8 +95,16 @@ pub async fn open(
             .map_err(|e| os_error(&name, &e, os, false))?;
     }
     let mut pipe = WebUsbPipe::new(device.clone(), None, shared.clone());
-    let config = read_config(&mut pipe).await?;
-    let choice = readers::choose_driver(vid, pid, &config)?;
+    let config = inkan_usb::descriptor::read_config(&mut pipe, 0)
+        .await
+        .map_err(|e| match e {
+            inkan_usb::DescriptorError::Pipe(p) => WebError::from(p),
+            other => WebError::new(
+                code::READER_UNSUPPORTED,
+                format!("the configuration descriptor of {name} cannot be read: {other}"),
+            ),
+        })?;
+    let choice = choose_driver(vid, pid, &config).map_err(reader_error)?;
     let iface = choice.interface_number();
     let p: Promise = device.claim_interface(iface).unchecked_into();
     settle(p, &shared)
@@ -173,51 +118,33 @@ pub async fn open(
             .await
             .map_err(|e| os_error(&name, &e, os, true))?;
     }
-    match choice {
-        DriverChoice::Ccid(ccid) => {
-            pipe.set_endpoints(Endpoints::from_addresses(
-                ccid.bulk_out,
-                ccid.bulk_in,
-                ccid.interrupt_in,
-            ));
-            let class = ccid.interface_class;
-            let level = level_name(ccid.ccid.level());
-            let t = CcidTransport::with_interface(pipe, ccid, CcidOptions::default()).await?;
-            let atr = t
-                .atr()
-                .map(|a| a.raw.iter().map(|b| format!("{b:02X}")).collect())
-                .unwrap_or_default();
-            let info = ReaderInfo {
-                name,
-                vendor_id: vid,
-                product_id: pid,
-                driver: "ccid",
-                interface_class: class,
-                level,
-                atr,
-                interface_number: iface,
-            };
-            Ok((Driver::Ccid(t), info))
-        }
-        DriverChoice::Port100 {
-            bulk_out, bulk_in, ..
-        } => {
-            pipe.set_endpoints(Endpoints::from_addresses(bulk_out, bulk_in, None));
-            let t = PasoriTransport::open(pipe, PasoriOptions::default())
-                .await
-                .map_err(|e| WebError::from(TransportError::from(e)))?;
-            let info = ReaderInfo {
-                name,
-                vendor_id: vid,
-                product_id: pid,
-                driver: "port100",
-                interface_class: 0xFF,
-                level: "iso-dep",
-                atr: String::new(),
-                interface_number: iface,
-            };
-            Ok((Driver::Port100(t), info))
-        }
+    let (bulk_out, bulk_in, interrupt_in) = choice.endpoints();
+    pipe.set_endpoints(Endpoints::from_addresses(bulk_out, bulk_in, interrupt_in));
+    let (interface_class, level) = (choice.interface_class(), choice.level());
+    let reader = UsbReader::open(pipe, choice).await.map_err(reader_error)?;
+    let info = ReaderInfo {
+        name,
+        vendor_id: vid,
+        product_id: pid,
+        driver: match reader.driver() {
+            // The page's contract names the RC-S380 driver by its protocol.
+            "port100" => "port100",
+            _ => "ccid",
+        },
+        interface_class,
+        level,
+        atr: reader.atr_hex(),
+        interface_number: iface,
+    };
+    Ok((reader, info))
+}
+
+/// The page's error for a device no driver takes, or a driver that failed to open it.
+fn reader_error(e: ReaderError) -> WebError {
+    match e {
+        ReaderError::Unsupported(m) => WebError::new(code::READER_UNSUPPORTED, m),
+        ReaderError::Ccid(c) => c.into(),
+        other => WebError::from(inkan_apdu::TransportError::from(other)),
     }
 }
 

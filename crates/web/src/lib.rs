@@ -1,13 +1,13 @@
 //! inkan in the browser: signing with the My Number Card from a web page over WebUSB.
 //!
-//! - [`readers`]: the readers inkan knows, the chooser's filters and the choice of driver
-//!   from the descriptors;
+//! - the readers inkan knows come from `inkan-usb`'s registry and the driver for a device
+//!   from `inkan-readers`;
 //! - [`guidance`]: what to tell a person whose reader the browser or the system withholds;
 //! - [`session`]: the operations of the JavaScript API over any [`inkan_apdu::Transport`];
 //! - [`photo`]: the face photo from JPEG 2000 to RGBA and PNG;
 //! - [`certinfo`]: certificate summaries and expiry at an explicit time;
 //! - [`error`]: [`WebError`], a stable `code` and a plain message;
-//! - on `wasm32` only: `pipe` (a [`inkan_ccid::UsbPipe`] over WebUSB), `device`
+//! - on `wasm32` only: `pipe` (a [`inkan_usb::UsbPipe`] over WebUSB), `device`
 //!   (opening and claiming a reader) and `api` (the wasm-bindgen exports behind the
 //!   `inkan` npm package).
 #![forbid(unsafe_code)]
@@ -16,7 +16,6 @@ pub mod certinfo;
 pub mod error;
 pub mod guidance;
 pub mod photo;
-pub mod readers;
 pub mod session;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,4 +1,4 @@
-//! [`WebUsbPipe`]: an [`inkan_ccid::UsbPipe`] over WebUSB.
+//! [`WebUsbPipe`]: an [`inkan_usb::UsbPipe`] over WebUSB.
 //!
 //! WebUSB's `transferIn` has no timeout of its own (FACTS §6), so every transfer is raced
 //! against a JavaScript timer, the device's disconnect and the caller's `AbortSignal`.
@@ -8,7 +8,7 @@
 
 use crate::js::{self, Timer};
 use core::cell::{Cell, RefCell};
-use inkan_ccid::{PipeError, UsbPipe};
+use inkan_usb::{PipeError, UsbPipe};
 use js_sys::{Function, Promise, Uint8Array};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;

@@ -175,8 +175,8 @@ async fn a_stall_clears_the_halt() {
 
 #[wasm_bindgen_test]
 fn driver_choice_and_guidance_compile_for_the_browser() {
-    let f = inkan_web::readers::request_filters();
-    assert!(f.contains(&inkan_web::readers::Filter::Class(0x0B)));
+    let f = inkan_usb::registry::request_filters();
+    assert!(f.contains(&inkan_usb::registry::Filter::Class(0x0B)));
     let e = inkan_web::photo::decode_jpeg2000(b"not an image").unwrap_err();
     assert_eq!(e.code, "photo-decode");
 }

@@ -7,11 +7,13 @@
 //! ISO/IEC 7816-3 §7.1; characters of 12 etu or 11 when N = 255, §8.3; BGT 22 etu, §11.2)
 //! plus card processing time. Nothing sleeps.
 
+mod device;
 mod faults;
 mod models;
 pub mod rcs380;
 mod t1card;
 
+pub use device::VirtualDevice;
 pub use faults::{Fault, FaultConfig, FaultCounts};
 pub use models::{ModelFacts, ReaderModel};
 pub use t1card::{CardStep, T1Card};

@@ -1,9 +1,10 @@
-//! The USB pipe a CCID driver talks through.
+//! The USB pipe every reader driver talks through.
 //!
 //! A CCID reader uses three endpoints (CCID spec §3.2, "Endpoints"): bulk-OUT for
 //! PC_to_RDR messages, bulk-IN for RDR_to_PC replies, and an optional interrupt-IN for
-//! NotifySlotChange / HardwareError. Its class descriptor (CCID spec §5.1) is read with a
-//! GET_DESCRIPTOR control transfer because WebUSB does not expose it.
+//! NotifySlotChange / HardwareError. The RC-S380 uses one bulk pair for Port-100 frames.
+//! Class descriptors are read with a GET_DESCRIPTOR control transfer (USB 2.0 §9.4.3)
+//! because WebUSB does not expose them.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -40,7 +41,8 @@ impl fmt::Display for PipeError {
 #[cfg(feature = "std")]
 impl std::error::Error for PipeError {}
 
-/// The three CCID endpoints and the default control pipe of one reader interface.
+/// The bulk pair, the optional interrupt-IN endpoint and the default control pipe of one
+/// reader interface.
 ///
 /// Implemented by the WebUSB backend, a native USB backend and the virtual readers of
 /// `inkan-sim`. The futures have no `Send` bound so that single-threaded WebAssembly can
@@ -48,10 +50,10 @@ impl std::error::Error for PipeError {}
 /// so implementations race it against a timer.
 #[allow(async_fn_in_trait)]
 pub trait UsbPipe {
-    /// Writes one PC_to_RDR message to the bulk-OUT endpoint.
+    /// Writes one message (a PC_to_RDR message, a Port-100 frame) to the bulk-OUT endpoint.
     async fn bulk_out(&mut self, data: &[u8]) -> Result<(), PipeError>;
 
-    /// Reads one RDR_to_PC message (at most `max_len` bytes) from the bulk-IN endpoint,
+    /// Reads one message (at most `max_len` bytes) from the bulk-IN endpoint,
     /// waiting at most `timeout_ms`.
     async fn bulk_in(&mut self, max_len: usize, timeout_ms: u32) -> Result<Vec<u8>, PipeError>;
 
