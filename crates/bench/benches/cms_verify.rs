@@ -24,7 +24,8 @@
 
 use std::time::{Duration, Instant};
 
-use inkan_card::{LastTry, MyNumberCard, SignPin, sign_document};
+use inkan_card::{LastTry, MyNumberCard, SignPin};
+use inkan_signer::sign_document;
 use inkan_sim::{InitOptions, SimTransport, SoftCard};
 use inkan_testpki::jpki::{CrlOptions, RevokedEntry, build_crl, utc};
 use inkan_verify::{
@@ -82,6 +83,7 @@ fn main() {
         false,
         1_712_739_600,
         LastTry::Refuse,
+        &mut |_| {},
     ))
     .unwrap();
 

@@ -6,8 +6,9 @@
 //! - [`SignPin`], [`AuthPin`], [`TextPin`], [`MyNumber`]: validated on
 //!   construction, zeroized on drop, redacted in `Debug`.
 //! - [`CardError`]: typed errors with a stable [`code`](CardError::code).
-//! - [`PreparedCms`], [`sign_document`]: CMS SignedData / CAdES-BES (RFC 5652 §5,
-//!   RFC 5035) around a card signature, in two steps or in one.
+//!
+//! Signature formats (CMS, and the XML and PDF to come) live in `inkan-signer`, above
+//! this crate.
 //!
 //! The lockout guard (see [`MyNumberCard::verify`]) reads the retry counter
 //! before every VERIFY, refuses a blocked PIN, refuses the last try unless
@@ -15,14 +16,12 @@
 #![forbid(unsafe_code)]
 
 mod card;
-mod cms;
 mod data;
 mod digest;
 mod error;
 mod mynumber;
 mod pin;
 
-pub use crate::cms::{CmsError, CmsOptions, PreparedCms, sign_document};
 pub use card::{
     CertSlot, KeyKind, KeyPin, MAX_EF_LEN, MyNumberCard, PinStatus, ProgressFn, aid, fid,
 };

@@ -406,12 +406,13 @@ async fn execute(
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .map(|d| d.as_secs())
                 .unwrap_or(0);
-            let p7s = inkan_card::sign_document(card, &pin, &data, *detached, now, last)
-                .await
-                .map_err(|e| match e {
-                    inkan_card::CmsError::Card(c) => CliError::from(c),
-                    e => CliError::new(e.code(), exit::CARD, e.to_string()),
-                })?;
+            let p7s =
+                inkan_signer::sign_document(card, &pin, &data, *detached, now, last, &mut |_| {})
+                    .await
+                    .map_err(|e| match e {
+                        inkan_signer::CmsError::Card(c) => CliError::from(c),
+                        e => CliError::new(e.code(), exit::CARD, e.to_string()),
+                    })?;
             write_file(out, &p7s)?;
             let mode = if *detached { "detached" } else { "attached" };
             Ok(Outcome {

@@ -3,8 +3,9 @@
 use crate::guidance::{self, Os};
 use core::fmt;
 use inkan_apdu::TransportError;
-use inkan_card::{CardError, CmsError, PinKind};
+use inkan_card::{CardError, PinKind};
 use inkan_ccid::{CcidError, PipeError};
+use inkan_signer::CmsError;
 
 /// Stable error codes of the JavaScript API besides the card's own
 /// ([`CardError::code`]: `pin-wrong`, `pin-blocked`, `pin-last-try-needs-confirmation`,

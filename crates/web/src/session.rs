@@ -6,32 +6,13 @@ use crate::error::WebError;
 use crate::photo::{self, Rgba};
 use inkan_apdu::Transport;
 use inkan_card::{
-    AuthPin, BasicInfo, CardError, CertSlot, CmsOptions, DigestInfo, HashAlg, KeyKind, KeyPin,
-    LastTry, MyNumber, MyNumberCard, PinKind, PinStatus, PreparedCms, SignPin, TextPin, TokenInfo,
+    AuthPin, BasicInfo, CardError, CertSlot, LastTry, MyNumber, MyNumberCard, PinKind, PinStatus,
+    SignPin, TextPin, TokenInfo,
 };
 use zeroize::Zeroizing;
 
 /// The steps an operation reports, in order, to a progress callback.
-pub mod step {
-    /// Reading the PIN's retry counter and verifying it.
-    pub const VERIFY_PIN: &str = "verify-pin";
-    /// Reading a certificate.
-    pub const READ_CERTIFICATE: &str = "read-certificate";
-    /// Hashing the document and building the signed attributes.
-    pub const PREPARE: &str = "prepare";
-    /// The card computes the signature.
-    pub const CARD_SIGNS: &str = "card-signs";
-    /// Assembling the CMS SignedData.
-    pub const FINISH: &str = "finish";
-    /// Reading the card info or surface AP.
-    pub const READ_DATA: &str = "read-data";
-    /// Decoding the face photo.
-    pub const DECODE_PHOTO: &str = "decode-photo";
-    /// Changing the PIN.
-    pub const CHANGE_PIN: &str = "change-pin";
-    /// Reading the card's state.
-    pub const READ_STATUS: &str = "read-status";
-}
+pub use inkan_signer::step;
 
 /// A PIN's counter as the page shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,18 +57,10 @@ pub struct CardStatus {
 }
 
 /// The result of [`Session::authenticate`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Login {
-    /// RSASSA-PKCS1-v1_5 with SHA-256 over the challenge, 256 bytes.
-    pub signature: Vec<u8>,
-    /// The user-authentication certificate (DER).
-    pub certificate: Vec<u8>,
-    /// The user-authentication CA certificate from the card (DER), if present.
-    pub ca_certificate: Option<Vec<u8>>,
-}
+pub use inkan_signer::Login;
 
 /// Largest document [`Session::sign_document`] takes (the CMS is built in memory).
-pub const MAX_DOCUMENT_LEN: usize = 256 * 1024 * 1024;
+pub use inkan_signer::MAX_DOCUMENT_LEN;
 
 /// A connected My Number Card.
 pub struct Session<T: Transport> {
@@ -254,28 +227,17 @@ impl<T: Transport> Session<T> {
         last_try: LastTry,
         progress: Progress<'_>,
     ) -> Result<Vec<u8>, WebError> {
-        if data.len() > MAX_DOCUMENT_LEN {
-            return Err(WebError::invalid(format!(
-                "the document is larger than {} MiB",
-                MAX_DOCUMENT_LEN >> 20
-            )));
-        }
         let pin = SignPin::new(pin).map_err(CardError::from)?;
-        progress(step::VERIFY_PIN);
-        let cert = self.card.read_sign_certificate(&pin, last_try).await?;
-        progress(step::READ_CERTIFICATE);
-        let ca = self.card.read_certificate(CertSlot::SignCa).await?;
-        progress(step::PREPARE);
-        let mut opts = CmsOptions::new(detached, signing_time);
-        opts.ca_certificate = ca;
-        let prepared = PreparedCms::new(&cert, data, opts)?;
-        progress(step::CARD_SIGNS);
-        let signature = self
-            .card
-            .sign_verified(KeyKind::Sign, prepared.digest_info())
-            .await?;
-        progress(step::FINISH);
-        Ok(prepared.finish(&signature)?)
+        Ok(inkan_signer::sign_document(
+            &mut self.card,
+            &pin,
+            data,
+            detached,
+            signing_time,
+            last_try,
+            progress,
+        )
+        .await?)
     }
 
     /// Signs a login challenge with the user-authentication key: RSASSA-PKCS1-v1_5 with
@@ -287,35 +249,13 @@ impl<T: Transport> Session<T> {
         last_try: LastTry,
         progress: Progress<'_>,
     ) -> Result<Login, WebError> {
-        if challenge.is_empty() || challenge.len() > 4096 {
-            return Err(WebError::invalid(
-                "the challenge must be 1 to 4096 bytes".to_owned(),
-            ));
-        }
         let pin = AuthPin::new(pin).map_err(CardError::from)?;
-        progress(step::VERIFY_PIN);
-        let digest_info = DigestInfo::of_data(HashAlg::Sha256, challenge);
-        let signature = self
-            .card
-            .sign(&KeyPin::Auth(pin), &digest_info, last_try)
-            .await?;
-        progress(step::READ_CERTIFICATE);
-        let certificate = self
-            .card
-            .read_certificate(CertSlot::Auth)
-            .await?
-            .ok_or_else(|| {
-                WebError::new(
-                    "no-auth-certificate",
-                    "this card has no user-authentication certificate",
-                )
-            })?;
-        let ca_certificate = self.card.read_certificate(CertSlot::AuthCa).await?;
-        Ok(Login {
-            signature,
-            certificate,
-            ca_certificate,
-        })
+        inkan_signer::login(&mut self.card, pin, challenge, last_try, progress)
+            .await
+            .map_err(|e| match e {
+                inkan_signer::LoginError::Card(c) => c.into(),
+                other => WebError::new(other.code(), other.to_string()),
+            })
     }
 
     /// The My Number (card info input support AP; its 4-digit PIN).

@@ -9,7 +9,8 @@
 )]
 
 use der::{Decode, Encode};
-use inkan_card::{CmsOptions, LastTry, MyNumberCard, PreparedCms, SignPin, sign_document};
+use inkan_card::{LastTry, MyNumberCard, SignPin};
+use inkan_signer::{CmsOptions, PreparedCms, sign_document};
 use inkan_sim::pki::TestPki;
 use inkan_sim::{InitOptions, SimTransport, SoftCard};
 use inkan_verify::signed::cms::Content;
@@ -68,6 +69,7 @@ fn sign_document_attached_and_detached_verify() {
             detached,
             SIGNING_TIME,
             LastTry::Refuse,
+            &mut |_| {},
         ))
         .unwrap();
         let v = verify_cms(
@@ -127,6 +129,7 @@ fn revoked_signer_is_reported_with_its_reason() {
         false,
         SIGNING_TIME,
         LastTry::Refuse,
+        &mut |_| {},
     ))
     .unwrap();
     // The CRL the sim would write: rebuild it from the same options.
@@ -154,10 +157,11 @@ fn wrong_pin_is_a_card_error_and_nothing_is_signed() {
         false,
         SIGNING_TIME,
         LastTry::Refuse,
+        &mut |_| {},
     ))
     .unwrap_err();
     assert_eq!(e.code(), "pin-wrong");
-    assert!(matches!(e, inkan_card::CmsError::Card(_)));
+    assert!(matches!(e, inkan_signer::CmsError::Card(_)));
 }
 
 /// A software RSA key stands in for the card: the two-step API works with any signer.
@@ -271,5 +275,69 @@ fn signing_time_encoding_follows_rfc5652() {
             .unwrap_err()
             .code(),
         "cms-certificate"
+    );
+}
+
+/// The card path puts the signature CA certificate beside the signer's (RFC 5652 §5.1
+/// `certificates`), reports its steps in order, and refuses an oversized document before
+/// the PIN reaches the card.
+#[test]
+fn card_cms_carries_the_ca_certificate_and_reports_steps() {
+    let (mut card, pki) = sim(&InitOptions::default());
+    let mut steps = Vec::new();
+    let p7s = run(sign_document(
+        &mut card,
+        &pin(),
+        b"hello",
+        true,
+        SIGNING_TIME,
+        LastTry::Refuse,
+        &mut |s| steps.push(s),
+    ))
+    .unwrap();
+    assert_eq!(
+        steps,
+        [
+            "verify-pin",
+            "read-certificate",
+            "prepare",
+            "card-signs",
+            "finish"
+        ]
+    );
+    let ci = cms::content_info::ContentInfo::from_der(&p7s).unwrap();
+    let sd: cms::signed_data::SignedData = ci.content.decode_as().unwrap();
+    let certs: Vec<Vec<u8>> = sd
+        .certificates
+        .as_ref()
+        .unwrap()
+        .0
+        .iter()
+        .map(|c| c.to_der().unwrap())
+        .collect();
+    assert_eq!(certs.len(), 2);
+    let ca = run(card.read_certificate(inkan_card::CertSlot::SignCa))
+        .unwrap()
+        .unwrap();
+    assert!(certs.contains(&ca));
+    // On JPKI cards the signature CA certificate is the J-LIS sign root (FACTS §2, EF 0002).
+    assert!(pki.sign_roots.iter().any(|r| r.cert_der() == ca.as_slice()));
+
+    let big = vec![0u8; inkan_signer::MAX_DOCUMENT_LEN + 1];
+    let before = run(card.pin_status(inkan_card::PinKind::Sign)).unwrap();
+    let e = run(sign_document(
+        &mut card,
+        &SignPin::new("WRONG1").unwrap(),
+        &big,
+        true,
+        SIGNING_TIME,
+        LastTry::Refuse,
+        &mut |_| {},
+    ))
+    .unwrap_err();
+    assert_eq!(e.code(), "invalid-argument");
+    assert_eq!(
+        run(card.pin_status(inkan_card::PinKind::Sign)).unwrap(),
+        before
     );
 }

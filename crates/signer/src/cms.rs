@@ -46,11 +46,10 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Time;
 
-use crate::card::{KeyKind, MyNumberCard};
-use crate::digest::{DigestInfo, HashAlg};
-use crate::error::CardError;
-use crate::pin::{LastTry, SignPin};
 use inkan_apdu::Transport;
+use inkan_card::{
+    CardError, CertSlot, DigestInfo, HashAlg, KeyKind, LastTry, MyNumberCard, SignPin,
+};
 
 /// `id-data` (RFC 5652 §4).
 const ID_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.1");
@@ -87,6 +86,13 @@ pub enum CmsError {
     /// The signature does not verify with the signer certificate's public key (the card
     /// signed with another key, or returned garbage).
     BadSignature,
+    /// The document is larger than [`MAX_DOCUMENT_LEN`]; nothing was sent to the card.
+    TooLarge {
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
     /// DER encoding failed (input too large, or an internal inconsistency).
     Encoding {
         /// Encoder detail.
@@ -96,8 +102,8 @@ pub enum CmsError {
 
 impl CmsError {
     /// A stable kebab-case code: the card's codes pass through ([`CardError::code`]),
-    /// the others are `cms-certificate`, `cms-signing-time`, `cms-bad-signature` and
-    /// `cms-encoding`.
+    /// the others are `cms-certificate`, `cms-signing-time`, `cms-bad-signature`,
+    /// `cms-encoding` and `invalid-argument` (a document over [`MAX_DOCUMENT_LEN`]).
     pub fn code(&self) -> &'static str {
         match self {
             CmsError::Card(e) => e.code(),
@@ -105,6 +111,7 @@ impl CmsError {
             CmsError::SigningTime { .. } => "cms-signing-time",
             CmsError::BadSignature => "cms-bad-signature",
             CmsError::Encoding { .. } => "cms-encoding",
+            CmsError::TooLarge { .. } => "invalid-argument",
         }
     }
 }
@@ -124,6 +131,9 @@ impl fmt::Display for CmsError {
                 "the signature does not verify with the signer certificate's key"
             ),
             CmsError::Encoding { detail } => write!(f, "CMS encoding failed: {detail}"),
+            CmsError::TooLarge { max, .. } => {
+                write!(f, "the document is larger than {} MiB", max >> 20)
+            }
         }
     }
 }
@@ -461,11 +471,17 @@ impl PreparedCms {
     }
 }
 
+/// Largest document [`sign_document`] takes (the CMS is built in memory).
+pub const MAX_DOCUMENT_LEN: usize = 256 * 1024 * 1024;
+
 /// Signs `data` with the card's signature key and returns a DER CMS SignedData
 /// (CAdES-BES, SHA-256; see the [module documentation](self)): verifies the signature PIN
-/// through the lockout guard (once), reads the signature certificate, builds the signed
-/// attributes with `signing_time` (seconds since the Unix epoch), has the card sign them,
-/// and assembles the SignedData with the content attached or `detached`.
+/// through the lockout guard (once), reads the signature certificate and the signature CA
+/// certificate (both go into `certificates`, RFC 5652 §5.1, so that a relying party can
+/// build the path without fetching), builds the signed attributes with `signing_time`
+/// (seconds since the Unix epoch), has the card sign them, and assembles the SignedData
+/// with the content attached or `detached`. `progress` hears the steps of
+/// [`crate::step`] in order. The CLI, the browser and the PKCS#11 module all sign here.
 pub async fn sign_document<T: Transport>(
     card: &mut MyNumberCard<T>,
     pin: &SignPin,
@@ -473,11 +489,26 @@ pub async fn sign_document<T: Transport>(
     detached: bool,
     signing_time: u64,
     last_try: LastTry,
+    progress: &mut dyn FnMut(&'static str),
 ) -> Result<Vec<u8>, CmsError> {
+    if data.len() > MAX_DOCUMENT_LEN {
+        return Err(CmsError::TooLarge {
+            len: data.len(),
+            max: MAX_DOCUMENT_LEN,
+        });
+    }
+    progress(crate::step::VERIFY_PIN);
     let cert = card.read_sign_certificate(pin, last_try).await?;
-    let prepared = PreparedCms::new(&cert, data, CmsOptions::new(detached, signing_time))?;
+    progress(crate::step::READ_CERTIFICATE);
+    let ca = card.read_certificate(CertSlot::SignCa).await?;
+    progress(crate::step::PREPARE);
+    let mut opts = CmsOptions::new(detached, signing_time);
+    opts.ca_certificate = ca;
+    let prepared = PreparedCms::new(&cert, data, opts)?;
+    progress(crate::step::CARD_SIGNS);
     let sig = card
         .sign_verified(KeyKind::Sign, prepared.digest_info())
         .await?;
+    progress(crate::step::FINISH);
     prepared.finish(&sig)
 }

@@ -1,0 +1,43 @@
+//! # inkan-signer
+//!
+//! What a holder does with the signature and user-authentication keys, written once for
+//! every front end (the browser's `inkan-web`, the `inkan` CLI, the coming PKCS#11
+//! module) over [`inkan_card::MyNumberCard`] on any transport:
+//!
+//! - [`sign_document`]: a CMS SignedData / CAdES-BES (RFC 5652 §5, RFC 5035) with the
+//!   signer and signature CA certificates; [`PreparedCms`] for signers that are not a card;
+//! - [`login`]: RSASSA-PKCS1-v1_5 with SHA-256 over a challenge with the
+//!   user-authentication key, and the certificates a server needs;
+//! - [`step`]: the progress steps every operation reports.
+//!
+//! A new signature format (XML, PDF) is a new module here beside [`cms`].
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod cms;
+mod login;
+
+pub use crate::cms::{CmsError, CmsOptions, MAX_DOCUMENT_LEN, PreparedCms, sign_document};
+pub use login::{Login, LoginError, MAX_CHALLENGE_LEN, login};
+
+/// The steps an operation reports, in order, to a progress callback.
+pub mod step {
+    /// Reading the PIN's retry counter and verifying it.
+    pub const VERIFY_PIN: &str = "verify-pin";
+    /// Reading a certificate.
+    pub const READ_CERTIFICATE: &str = "read-certificate";
+    /// Hashing the document and building the signed attributes.
+    pub const PREPARE: &str = "prepare";
+    /// The card computes the signature.
+    pub const CARD_SIGNS: &str = "card-signs";
+    /// Assembling the CMS SignedData.
+    pub const FINISH: &str = "finish";
+    /// Reading the card info or surface AP.
+    pub const READ_DATA: &str = "read-data";
+    /// Decoding the face photo.
+    pub const DECODE_PHOTO: &str = "decode-photo";
+    /// Changing the PIN.
+    pub const CHANGE_PIN: &str = "change-pin";
+    /// Reading the card's state.
+    pub const READ_STATUS: &str = "read-status";
+}
