@@ -6,7 +6,7 @@ fuzz_targets := "apdu_command apdu_response tlv card_files ccid_messages atr t1_
 default: test
 
 # Every test: formatting, lints, native tests, PC/SC through pcscd, wasm in Chromium, browser end to end.
-test: test-pcsc lint check-wasm-verify test-native test-wasm e2e
+test: test-pcsc lint check-no-std check-wasm-verify test-native test-wasm e2e
 
 # cargo fmt and clippy with warnings as errors.
 lint:
@@ -19,6 +19,22 @@ lint:
 check-wasm-verify: (web-tools "build")
     cargo check -p inkan-verify --target wasm32-unknown-unknown
     cargo check -p inkan-verify --no-default-features --target wasm32-unknown-unknown
+
+# The no_std crates (spec constants, APDUs, USB layer, reader drivers, driver choice)
+# build for a target without std. As root, or when rustup may add targets, the target is
+# added; otherwise the command is printed.
+[doc("The no_std crates build for x86_64-unknown-none (no std available)")]
+check-no-std:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! rustup target list --installed | grep -qx x86_64-unknown-none; then
+        echo "== adding the x86_64-unknown-none target: rustup target add x86_64-unknown-none"
+        rustup target add x86_64-unknown-none || { echo "run: rustup target add x86_64-unknown-none"; exit 1; }
+    fi
+    for c in inkan-profile inkan-apdu inkan-usb inkan-ccid inkan-pasori inkan-readers; do
+        echo "== $c without std"
+        cargo build -q -p "$c" --no-default-features --target x86_64-unknown-none
+    done
 
 # Every `inkan card` command through pcscd + vsmartcard-vpcd + `inkan sim vpcd`. As root it
 # installs pcscd, vsmartcard-vpcd and libpcsclite-dev (needed to build inkan at all, hence

@@ -6,7 +6,7 @@
 import { chromium } from "playwright-core";
 import { createServer } from "node:http";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, statSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, statSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { extname, join, normalize, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -168,6 +168,34 @@ await test("sign a file; the .p7s verifies with openssl cms", async (page) => {
   check(readFileSync(out, "utf8") === body, "openssl recovered the signed content");
   const attrs = openssl(["cms", "-cmsout", "-print", "-inform", "DER", "-in", p7s]);
   check(attrs.includes("signingTime") && attrs.includes("id-smime-aa-signingCertificateV2"), "CAdES-BES attributes present");
+  // The CLI signs the same body with the same card (a copy of its directory) through the
+  // same inkan-signer code: the two CMS structures must agree field by field, apart from
+  // the signing time and the signature value that depends on it.
+  const cliCard = join(work, "cli-card");
+  cpSync(join(site, "cards/default"), cliCard, { recursive: true });
+  writeFileSync(join(work, "cli-body.txt"), body);
+  const cliP7s = join(work, "cli.p7s");
+  const targetDir = resolve(repo, process.env.CARGO_TARGET_DIR ?? "target");
+  execFileSync(join(targetDir, "debug/inkan"), ["card", "sign", "--reader", `sim:${cliCard}`, "--in", join(work, "cli-body.txt"), "--out", cliP7s, "--format", "cms", "--pin-env", "E2E_SIGN_PIN"], { env: { ...process.env, E2E_SIGN_PIN: "ABC123" }, stdio: "pipe" });
+  const cliAttrs = openssl(["cms", "-cmsout", "-print", "-inform", "DER", "-in", cliP7s]);
+  const fields = (text) => {
+    const out = [];
+    let inSignerInfo = false;
+    let inSignature = false;
+    for (const line of text.split("\n")) {
+      if (line === "    signerInfos:") inSignerInfo = true;
+      if (inSignerInfo && /^\s+signature: $/.test(line)) { inSignature = true; out.push(line); continue; }
+      if (inSignature && /^\s+[0-9a-f]{4} - /.test(line)) { out.push("<signature value>"); continue; }
+      inSignature = false;
+      out.push(line.replace(/(UTCTIME|GENERALIZEDTIME):.*/, "$1:<signing time>"));
+    }
+    return out;
+  };
+  const [web, cli] = [fields(attrs), fields(cliAttrs)];
+  const firstDiff = web.findIndex((l, i) => l !== cli[i]);
+  check(firstDiff === -1 && web.length === cli.length, `browser and CLI CMS agree field by field (${web.length} lines; first difference at ${firstDiff}: ${JSON.stringify(web[firstDiff])} vs ${JSON.stringify(cli[firstDiff])})`);
+  const certCount = (t) => t.split("\n").filter((l) => l === "      d.certificate: ").length;
+  check(certCount(attrs) === 2 && certCount(cliAttrs) === 2, `both carry the signer and the signature CA certificate (${certCount(attrs)}, ${certCount(cliAttrs)})`);
   // Detached, verified with the content given separately.
   await signFile(page, { pin: "ABC123", body: "detached\n", detached: true, name: "d.txt" });
   await page.waitForFunction(() => document.querySelector("#sign-download").download === "d.txt.p7s", null, { timeout: 60_000 });

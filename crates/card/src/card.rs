@@ -13,45 +13,45 @@ use inkan_apdu::{Command, ExchangeOptions, Response, Status, Trace, Transport, e
 /// DF names (AIDs) of the card's applications (FACTS §1).
 pub mod aid {
     /// JPKI AP (公的個人認証AP).
-    pub const JPKI: [u8; 10] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
+    pub const JPKI: [u8; 10] = inkan_profile::aid::JPKI;
     /// Card info input support AP (券面事項入力補助AP).
-    pub const CARD_INFO: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08];
+    pub const CARD_INFO: [u8; 10] = inkan_profile::aid::CARD_INFO;
     /// Card surface AP (券面事項確認AP).
-    pub const SURFACE: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02];
+    pub const SURFACE: [u8; 10] = inkan_profile::aid::SURFACE;
 }
 
 /// File identifiers (FACTS §2, §4).
 pub mod fid {
     /// JPKI: signature certificate (needs the signature PIN).
-    pub const SIGN_CERT: u16 = 0x0001;
+    pub const SIGN_CERT: u16 = inkan_profile::fid::jpki::SIGN_CERT;
     /// JPKI: signature CA certificate.
-    pub const SIGN_CA_CERT: u16 = 0x0002;
+    pub const SIGN_CA_CERT: u16 = inkan_profile::fid::jpki::SIGN_CA_CERT;
     /// JPKI: token info.
-    pub const TOKEN_INFO: u16 = 0x0006;
+    pub const TOKEN_INFO: u16 = inkan_profile::fid::jpki::TOKEN_INFO;
     /// JPKI: certificate availability.
-    pub const AVAILABILITY: u16 = 0x0008;
+    pub const AVAILABILITY: u16 = inkan_profile::fid::jpki::AVAILABILITY;
     /// JPKI: user-authentication certificate.
-    pub const AUTH_CERT: u16 = 0x000A;
+    pub const AUTH_CERT: u16 = inkan_profile::fid::jpki::AUTH_CERT;
     /// JPKI: user-authentication CA certificate.
-    pub const AUTH_CA_CERT: u16 = 0x000B;
+    pub const AUTH_CA_CERT: u16 = inkan_profile::fid::jpki::AUTH_CA_CERT;
     /// JPKI: user-authentication private key.
-    pub const AUTH_KEY: u16 = 0x0017;
+    pub const AUTH_KEY: u16 = inkan_profile::fid::jpki::AUTH_KEY;
     /// JPKI: user-authentication PIN.
-    pub const AUTH_PIN: u16 = 0x0018;
+    pub const AUTH_PIN: u16 = inkan_profile::fid::jpki::AUTH_PIN;
     /// JPKI: signature private key.
-    pub const SIGN_KEY: u16 = 0x001A;
+    pub const SIGN_KEY: u16 = inkan_profile::fid::jpki::SIGN_KEY;
     /// JPKI: signature PIN.
-    pub const SIGN_PIN: u16 = 0x001B;
+    pub const SIGN_PIN: u16 = inkan_profile::fid::jpki::SIGN_PIN;
     /// Card info AP: its PIN.
-    pub const TEXT_PIN: u16 = 0x0011;
+    pub const TEXT_PIN: u16 = inkan_profile::fid::card_info::PIN;
     /// Card info AP: the My Number.
-    pub const MY_NUMBER: u16 = 0x0001;
+    pub const MY_NUMBER: u16 = inkan_profile::fid::card_info::MY_NUMBER;
     /// Card info AP: basic 4 info.
-    pub const BASIC_INFO: u16 = 0x0002;
+    pub const BASIC_INFO: u16 = inkan_profile::fid::card_info::BASIC_INFO;
     /// Card surface AP: 照合番号A (the My Number) reference.
-    pub const SURFACE_PIN_A: u16 = 0x0013;
+    pub const SURFACE_PIN_A: u16 = inkan_profile::fid::surface::MATCH_NUMBER_A;
     /// Card surface AP: the surface data.
-    pub const SURFACE_DATA: u16 = 0x0002;
+    pub const SURFACE_DATA: u16 = inkan_profile::fid::surface::DATA;
 }
 
 /// The largest EF this client reads: READ BINARY offsets have 15 bits

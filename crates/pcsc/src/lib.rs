@@ -34,9 +34,8 @@ pub use worker::{CardPresence, PcscOptions, PcscTransport, ReaderInfo, list_read
 
 /// `SELECT` of the JPKI AP by DF name (`00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01`):
 /// a card that answers `90 00` is a My Number Card (or another JPKI token).
-pub const SELECT_JPKI: [u8; 15] = [
-    0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01,
-];
+/// The bytes come from `inkan-profile`, the one table of the card's identifiers.
+pub const SELECT_JPKI: [u8; 15] = inkan_profile::aid::SELECT_JPKI;
 
 /// Whether a response APDU ends in `90 00`.
 pub fn is_success(response: &[u8]) -> bool {

@@ -28,49 +28,49 @@ use crate::pki::PkiError;
 use crate::state::Store;
 
 /// AID of the JPKI AP (公的個人認証AP).
-pub const JPKI_AID: [u8; 10] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
+pub const JPKI_AID: [u8; 10] = inkan_profile::aid::JPKI;
 /// AID of the card info input support AP (券面事項入力補助AP).
-pub const TEXT_AID: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08];
+pub const TEXT_AID: [u8; 10] = inkan_profile::aid::CARD_INFO;
 /// AID of the card surface AP (券面事項確認AP).
-pub const SURFACE_AID: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02];
+pub const SURFACE_AID: [u8; 10] = inkan_profile::aid::SURFACE;
 
 /// File identifiers of the EFs this card carries (SELECT with P1 = `02`,
 /// ISO/IEC 7816-4 §11.2.2: "select EF under the current DF").
 pub mod fid {
     /// JPKI AP: signature certificate (needs the signature PIN).
-    pub const JPKI_SIGN_CERT: u16 = 0x0001;
+    pub const JPKI_SIGN_CERT: u16 = inkan_profile::fid::jpki::SIGN_CERT;
     /// JPKI AP: signature CA certificate.
-    pub const JPKI_SIGN_CA: u16 = 0x0002;
+    pub const JPKI_SIGN_CA: u16 = inkan_profile::fid::jpki::SIGN_CA_CERT;
     /// JPKI AP: token info (32-byte space-padded label).
-    pub const JPKI_TOKEN_INFO: u16 = 0x0006;
+    pub const JPKI_TOKEN_INFO: u16 = inkan_profile::fid::jpki::TOKEN_INFO;
     /// JPKI AP: certificate availability (3 bytes).
-    pub const JPKI_AVAILABILITY: u16 = 0x0008;
+    pub const JPKI_AVAILABILITY: u16 = inkan_profile::fid::jpki::AVAILABILITY;
     /// JPKI AP: user-authentication certificate.
-    pub const JPKI_AUTH_CERT: u16 = 0x000A;
+    pub const JPKI_AUTH_CERT: u16 = inkan_profile::fid::jpki::AUTH_CERT;
     /// JPKI AP: user-authentication CA certificate.
-    pub const JPKI_AUTH_CA: u16 = 0x000B;
+    pub const JPKI_AUTH_CA: u16 = inkan_profile::fid::jpki::AUTH_CA_CERT;
     /// JPKI AP: user-authentication private key.
-    pub const JPKI_AUTH_KEY: u16 = 0x0017;
+    pub const JPKI_AUTH_KEY: u16 = inkan_profile::fid::jpki::AUTH_KEY;
     /// JPKI AP: user-authentication PIN (4 digits, 3 tries).
-    pub const JPKI_AUTH_PIN: u16 = 0x0018;
+    pub const JPKI_AUTH_PIN: u16 = inkan_profile::fid::jpki::AUTH_PIN;
     /// JPKI AP: signature private key.
-    pub const JPKI_SIGN_KEY: u16 = 0x001A;
+    pub const JPKI_SIGN_KEY: u16 = inkan_profile::fid::jpki::SIGN_KEY;
     /// JPKI AP: signature PIN (6–16 of `A-Z0-9`, 5 tries).
-    pub const JPKI_SIGN_PIN: u16 = 0x001B;
+    pub const JPKI_SIGN_PIN: u16 = inkan_profile::fid::jpki::SIGN_PIN;
 
     /// Card info AP: My Number (`FF 10 0C` + 12 digits + `FF FF`).
-    pub const TEXT_MY_NUMBER: u16 = 0x0001;
+    pub const TEXT_MY_NUMBER: u16 = inkan_profile::fid::card_info::MY_NUMBER;
     /// Card info AP: basic 4 info (`FF 20 …`).
-    pub const TEXT_BASIC_INFO: u16 = 0x0002;
+    pub const TEXT_BASIC_INFO: u16 = inkan_profile::fid::card_info::BASIC_INFO;
     /// Card info AP: its 4-digit PIN (3 tries), opens `0001` and `0002`.
-    pub const TEXT_PIN: u16 = 0x0011;
+    pub const TEXT_PIN: u16 = inkan_profile::fid::card_info::PIN;
     /// Card info AP: 照合番号A (the 12-digit My Number), opens `0001` only.
-    pub const TEXT_PIN_A: u16 = 0x0014;
+    pub const TEXT_PIN_A: u16 = inkan_profile::fid::card_info::MATCH_NUMBER_A;
     /// Card info AP: 照合番号B (birth YYMMDD + expiry year + security code), opens `0002` only.
-    pub const TEXT_PIN_B: u16 = 0x0015;
+    pub const TEXT_PIN_B: u16 = inkan_profile::fid::card_info::MATCH_NUMBER_B;
 
     /// Surface AP: the surface entries (`FF 20 { DF21 … DF2A }`).
-    pub const SURFACE_ENTRIES: u16 = 0x0002;
+    pub const SURFACE_ENTRIES: u16 = inkan_profile::fid::surface::DATA;
     /// Surface AP: 照合番号B (birth YYMMDD + expiry year + security code).
     ///
     /// Source: the public readers jpki/myna (`src/cli.rs`, PIN status of the visual AP)
@@ -80,7 +80,7 @@ pub mod fid {
     ///
     /// Source: jpki/myna (`src/visual.rs`, `read_entries` selects `0013` and verifies the
     /// My Number there) and `@aokiapp/mynacard` (`KENKAKU_AP_EF.PIN_A = 0x13`).
-    pub const SURFACE_PIN_A: u16 = 0x0013;
+    pub const SURFACE_PIN_A: u16 = inkan_profile::fid::surface::MATCH_NUMBER_A;
 }
 
 /// Tries of 照合番号A / 照合番号B. Not documented publicly; ten is an assumption.
