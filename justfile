@@ -162,6 +162,19 @@ bench-verify seconds="3":
     printf '%-12s %22s %26s\n' "openssl" "-" "$ossl"
     echo "(a CMS verification is 3 RSA verifications: signer, certificate, CRL; plus parsing and the CRL lookup)"
 
+# `inkan verify chain --crl` with a large CRL next to `openssl verify -crl_check` on the
+# same CA, CRL and leaf (wall, CPU, peak RSS).
+[doc("verify chain with a large CRL, beside openssl verify -crl_check")]
+bench-verify-crl sizes="1000000" runs="5":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    command -v openssl >/dev/null || { echo "bench-verify-crl needs openssl"; exit 1; }
+    command -v python3 >/dev/null || { echo "bench-verify-crl needs python3"; exit 1; }
+    cargo build --release -p inkan
+    t="${CARGO_TARGET_DIR:-target}"
+    mkdir -p "$t/bench-crl"
+    tools/bench/verify_crl.py --inkan "$t/release/inkan" --dir "$t/bench-crl" --runs {{runs}} {{sizes}}
+
 # CRL load+verify time (median of `runs`, wall and CPU) and peak memory of inkan and
 # `openssl crl -noout` side by side, at 100k and 1M entries (`just bench-crl "100000 1000000
 # 4000000"` adds 4M), plus inkan's lookup latency and persisted-index reopen time

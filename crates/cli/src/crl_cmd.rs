@@ -73,6 +73,10 @@ pub enum CrlCmd {
         /// Serial length in bytes.
         #[arg(long, default_value_t = 8)]
         serial_bytes: usize,
+        /// Also write an end-entity certificate (PEM) the CA issued whose serial is not on
+        /// the CRL, for `verify chain` benchmarks.
+        #[arg(long, value_name = "F")]
+        leaf_out: Option<PathBuf>,
     },
     /// Measures load+verify time, peak memory, lookup latency and index reopen time.
     #[command(hide = true)]
@@ -109,7 +113,8 @@ pub fn run(cmd: &CrlCmd, json_mode: bool) -> Result<Outcome, CliError> {
             out,
             ca_out,
             serial_bytes,
-        } => generate(*entries, out, ca_out, *serial_bytes),
+            leaf_out,
+        } => generate(*entries, out, ca_out, *serial_bytes, leaf_out.as_deref()),
         CrlCmd::Bench(b) => bench(b),
     }
 }
@@ -781,6 +786,7 @@ fn generate(
     out: &Path,
     ca_out: &Path,
     serial_bytes: usize,
+    leaf_out: Option<&Path>,
 ) -> Result<Outcome, CliError> {
     use inkan_testpki::jpki::{
         self as pki, CrlBuilder, CrlOptions, Hierarchy, Reason, RootCa, Validity,
@@ -844,6 +850,23 @@ fn generate(
     std::fs::write(out, &der).map_err(|e| CliError::io("cannot write", out, &e))?;
     let pem = root.cert_pem().map_err(internal)?;
     std::fs::write(ca_out, pem).map_err(|e| CliError::io("cannot write", ca_out, &e))?;
+    if let Some(leaf_out) = leaf_out {
+        let key = pki::test_key(2, "bench/crl-leaf").map_err(internal)?;
+        // Every CRL serial is odd in its first octet; this one is even, so it is not listed.
+        let leaf = pki::issue_auth_cert(
+            &root,
+            &pki::AuthCertSpec {
+                serial: &[0x02, 0x5E, 0xED],
+                subject_key: &key.to_public_key(),
+                common_name: "bench leaf",
+                scope: None,
+                validity: Validity::new(t(2021, 1, 1)?, t(2039, 1, 1)?).map_err(internal)?,
+            },
+        )
+        .map_err(internal)?;
+        let pem = pki::to_pem("CERTIFICATE", &leaf).map_err(internal)?;
+        std::fs::write(leaf_out, pem).map_err(|e| CliError::io("cannot write", leaf_out, &e))?;
+    }
     Ok(Outcome {
         json: json!({ "entries": entries, "bytes": der.len() }),
         text: format!("{entries} entries, {} bytes", der.len()),

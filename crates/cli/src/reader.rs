@@ -140,9 +140,11 @@ pub fn open(spec: &ReaderSpec) -> Result<AnyTransport, CliError> {
                     format!("software card in {}: {e}", dir.display()),
                 )
             }),
-        ReaderSpec::Pcsc(choice) => PcscTransport::open(choice, &PcscOptions::default())
-            .map(AnyTransport::Pcsc)
-            .map_err(|e| CliError::from(CardError::Transport(e))),
+        ReaderSpec::Pcsc(choice) => {
+            PcscTransport::open(choice, &PcscOptions::new(&inkan_profile::aid::SELECT_JPKI))
+                .map(AnyTransport::Pcsc)
+                .map_err(|e| CliError::from(CardError::Transport(e)))
+        }
     }
 }
 
@@ -159,7 +161,7 @@ fn presence_text(p: &CardPresence) -> String {
 
 /// `inkan card list`: the PC/SC readers and whether each holds a My Number Card.
 pub fn list() -> Result<Outcome, CliError> {
-    let readers = inkan_pcsc::list_readers(&PcscOptions::default())
+    let readers = inkan_pcsc::list_readers(&PcscOptions::new(&inkan_profile::aid::SELECT_JPKI))
         .map_err(|e| CliError::from(CardError::Transport(e)))?;
     let json_readers: Vec<_> = readers
         .iter()

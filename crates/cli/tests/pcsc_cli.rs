@@ -351,7 +351,7 @@ fn no_verified_pin_outlives_a_command() {
     // A raw session that does not verify cannot sign.
     let mut t = inkan_pcsc::PcscTransport::open(
         &inkan_pcsc::ReaderChoice::Index(usize::try_from(c.index).unwrap()),
-        &inkan_pcsc::PcscOptions::default(),
+        &inkan_pcsc::PcscOptions::new(&inkan_profile::aid::SELECT_JPKI),
     )
     .unwrap();
     use inkan_pcsc::Transport;

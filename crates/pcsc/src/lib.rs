@@ -2,8 +2,9 @@
 //! Linux and the BSDs, WinSCard on Windows, CryptoTokenKit on macOS.
 //!
 //! - [`list_readers`] lists the readers and what is in them (empty, a My Number Card,
-//!   another card, in use by another program). A My Number Card is recognised by a
-//!   successful SELECT of the JPKI AP, never by its ATR.
+//!   another card, in use by another program). The wanted card is recognised by the
+//!   probe command the caller gives ([`PcscOptions::probe`]; for the My Number Card a
+//!   SELECT of the JPKI AP), never by its ATR: this crate knows no card.
 //! - [`PcscTransport::open`] picks a reader ([`ReaderChoice`]: the first one holding a My
 //!   Number Card, a name substring, or an index) and holds the card with
 //!   `SCARD_SHARE_EXCLUSIVE` for the whole session, so no other program can use a PIN
@@ -31,11 +32,6 @@ pub use choice::{ReaderChoice, candidates};
 pub use error::{Phase, map_error};
 pub use inkan_apdu::{Transport, TransportError};
 pub use worker::{CardPresence, PcscOptions, PcscTransport, ReaderInfo, list_readers};
-
-/// `SELECT` of the JPKI AP by DF name (`00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01`):
-/// a card that answers `90 00` is a My Number Card (or another JPKI token).
-/// The bytes come from `inkan-profile`, the one table of the card's identifiers.
-pub const SELECT_JPKI: [u8; 15] = inkan_profile::aid::SELECT_JPKI;
 
 /// Whether a response APDU ends in `90 00`.
 pub fn is_success(response: &[u8]) -> bool {

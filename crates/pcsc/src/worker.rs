@@ -3,7 +3,7 @@
 
 use crate::choice::{ReaderChoice, candidates};
 use crate::error::{Phase, map_error};
-use crate::{SELECT_JPKI, is_success};
+use crate::is_success;
 use inkan_apdu::{Transport, TransportError};
 use pcsc::{Card, Context, Disposition, Protocols, ReaderState, Scope, ShareMode, State};
 use std::ffi::CString;
@@ -19,18 +19,24 @@ pub struct PcscOptions {
     /// programs use a PIN verified in this session, or reset the card under it: only
     /// for tools that must coexist with another program, and for tests.
     pub exclusive: bool,
-}
-
-impl Default for PcscOptions {
-    fn default() -> Self {
-        PcscOptions {
-            timeout: Duration::from_secs(30),
-            exclusive: true,
-        }
-    }
+    /// The command that tells the wanted card from others: a card that answers `90 00`
+    /// is reported as [`CardPresence::MyNumberCard`] and chosen by
+    /// [`ReaderChoice::FirstMyNumberCard`]. This crate knows no card: the caller passes
+    /// it (for the My Number Card, SELECT of the JPKI AP by DF name,
+    /// `inkan_profile::aid::SELECT_JPKI`, ISO/IEC 7816-4 §11.2.2).
+    pub probe: Vec<u8>,
 }
 
 impl PcscOptions {
+    /// Exclusive access, a 30 s bound per step, and `probe` to recognise the card.
+    pub fn new(probe: &[u8]) -> Self {
+        PcscOptions {
+            timeout: Duration::from_secs(30),
+            exclusive: true,
+            probe: probe.to_vec(),
+        }
+    }
+
     fn share_mode(&self) -> ShareMode {
         if self.exclusive {
             ShareMode::Exclusive
@@ -45,9 +51,9 @@ impl PcscOptions {
 pub enum CardPresence {
     /// No card.
     Empty,
-    /// A card that accepted SELECT of the JPKI AP.
+    /// A card that answered `90 00` to [`PcscOptions::probe`].
     MyNumberCard,
-    /// A card that refused SELECT of the JPKI AP.
+    /// A card that refused [`PcscOptions::probe`].
     OtherCard,
     /// A card another program holds exclusively; it was not probed.
     InUse,
@@ -134,7 +140,12 @@ fn receive_buffer() -> Vec<u8> {
 /// Looks into one reader: its state without connecting, then (when a card is present
 /// and free) an exclusive connection and SELECT of the JPKI AP. Gives back the
 /// connection when it holds a My Number Card.
-fn probe(ctx: &Context, name: &CString, share: ShareMode) -> (CardPresence, Vec<u8>, Option<Card>) {
+fn probe(
+    ctx: &Context,
+    name: &CString,
+    share: ShareMode,
+    command: &[u8],
+) -> (CardPresence, Vec<u8>, Option<Card>) {
     let mut states = [ReaderState::new(name.clone(), State::UNAWARE)];
     if let Err(e) = ctx.get_status_change(Duration::ZERO, &mut states) {
         return (
@@ -179,7 +190,7 @@ fn probe(ctx: &Context, name: &CString, share: ShareMode) -> (CardPresence, Vec<
         }
     };
     let mut buf = receive_buffer();
-    match card.transmit(&SELECT_JPKI, &mut buf) {
+    match card.transmit(command, &mut buf) {
         Ok(r) if is_success(r) => (CardPresence::MyNumberCard, atr, Some(card)),
         Ok(_) => {
             let _ = card.disconnect(Disposition::LeaveCard);
@@ -199,12 +210,13 @@ fn probe(ctx: &Context, name: &CString, share: ShareMode) -> (CardPresence, Vec<
 /// Lists the readers and what each holds. Cards are probed with an exclusive
 /// connection (so a card in use elsewhere is left alone) and left powered.
 pub fn list_readers(opts: &PcscOptions) -> Result<Vec<ReaderInfo>, TransportError> {
-    with_timeout(opts.timeout, || {
+    let probe_command = opts.probe.clone();
+    with_timeout(opts.timeout, move || {
         let ctx = establish()?;
         let names = reader_names(&ctx)?;
         let mut out = Vec::with_capacity(names.len());
         for (index, name) in names.iter().enumerate() {
-            let (presence, atr, card) = probe(&ctx, name, ShareMode::Exclusive);
+            let (presence, atr, card) = probe(&ctx, name, ShareMode::Exclusive, &probe_command);
             if let Some(card) = card {
                 let _ = card.disconnect(Disposition::LeaveCard);
             }
@@ -230,7 +242,11 @@ struct Session {
 }
 
 impl Session {
-    fn open(choice: &ReaderChoice, share: ShareMode) -> Result<(Session, Vec<u8>), TransportError> {
+    fn open(
+        choice: &ReaderChoice,
+        share: ShareMode,
+        probe_command: &[u8],
+    ) -> Result<(Session, Vec<u8>), TransportError> {
         let ctx = establish()?;
         let names = reader_names(&ctx)?;
         let shown: Vec<String> = names.iter().map(lossy).collect();
@@ -254,7 +270,7 @@ impl Session {
         let mut seen = Vec::new();
         for i in found {
             let Some(reader) = names.get(i) else { continue };
-            let (presence, atr, card) = probe(&ctx, reader, share);
+            let (presence, atr, card) = probe(&ctx, reader, share, probe_command);
             if let Some(card) = card {
                 return Ok((Session::new(ctx, share, reader.clone(), Some(card)), atr));
             }
@@ -418,9 +434,10 @@ impl PcscTransport {
         let (rep_tx, rep_rx) = mpsc::channel::<Reply>();
         let choice = choice.clone();
         let share = opts.share_mode();
+        let probe = opts.probe.clone();
         std::thread::Builder::new()
             .name("inkan-pcsc".to_owned())
-            .spawn(move || worker(&choice, share, &req_rx, &rep_tx))
+            .spawn(move || worker(&choice, share, &probe, &req_rx, &rep_tx))
             .map_err(|e| TransportError::Io(format!("cannot start a thread: {e}")))?;
         let (name, atr) = match rep_rx.recv_timeout(opts.timeout) {
             Ok(Reply::Opened(r)) => r?,
@@ -483,10 +500,11 @@ impl PcscTransport {
 fn worker(
     choice: &ReaderChoice,
     share: ShareMode,
+    probe: &[u8],
     requests: &Receiver<Request>,
     replies: &Sender<Reply>,
 ) {
-    let mut session = match Session::open(choice, share) {
+    let mut session = match Session::open(choice, share, probe) {
         Ok((s, atr)) => {
             let _ = replies.send(Reply::Opened(Ok((s.name.clone(), atr))));
             s

@@ -58,12 +58,12 @@ fn wait_for(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
 /// Whether every reader is empty (not merely without a My Number Card: after a card
 /// leaves, the service may report it present but unpowered until its next poll).
 fn all_empty() -> bool {
-    list_readers(&PcscOptions::default())
+    list_readers(&PcscOptions::new(&inkan_profile::aid::SELECT_JPKI))
         .is_ok_and(|v| v.iter().all(|r| r.presence == CardPresence::Empty))
 }
 
 fn reader_with_card() -> Option<String> {
-    list_readers(&PcscOptions::default())
+    list_readers(&PcscOptions::new(&inkan_profile::aid::SELECT_JPKI))
         .ok()?
         .into_iter()
         .find(|r| r.presence == CardPresence::MyNumberCard)
@@ -165,7 +165,7 @@ fn lists_readers_and_finds_the_card() {
         return;
     }
     let s = serve_card();
-    let readers = list_readers(&PcscOptions::default()).unwrap();
+    let readers = list_readers(&PcscOptions::new(&inkan_profile::aid::SELECT_JPKI)).unwrap();
     assert!(readers.len() >= 2, "{readers:?}");
     let mine: Vec<_> = readers
         .iter()
@@ -185,7 +185,8 @@ fn lists_readers_and_finds_the_card() {
         ReaderChoice::Index(mine[0].index),
         ReaderChoice::Name("Virtual PCD".into()),
     ] {
-        let t = PcscTransport::open(&choice, &PcscOptions::default()).unwrap();
+        let t = PcscTransport::open(&choice, &PcscOptions::new(&inkan_profile::aid::SELECT_JPKI))
+            .unwrap();
         assert_eq!(t.reader_name(), s.reader, "{choice:?}");
         assert_eq!(t.atr(), &inkan_sim::vpcd::MY_NUMBER_CARD_ATR);
     }
@@ -194,12 +195,15 @@ fn lists_readers_and_finds_the_card() {
         .iter()
         .find(|r| r.presence == CardPresence::Empty)
         .unwrap();
-    let e = PcscTransport::open(&ReaderChoice::Index(empty.index), &PcscOptions::default())
-        .unwrap_err();
+    let e = PcscTransport::open(
+        &ReaderChoice::Index(empty.index),
+        &PcscOptions::new(&inkan_profile::aid::SELECT_JPKI),
+    )
+    .unwrap_err();
     assert_eq!(e, TransportError::NoCard);
     let e = PcscTransport::open(
         &ReaderChoice::Name("no such reader".into()),
-        &PcscOptions::default(),
+        &PcscOptions::new(&inkan_profile::aid::SELECT_JPKI),
     )
     .unwrap_err();
     assert!(matches!(e, TransportError::NoReader(_)), "{e:?}");
@@ -211,8 +215,11 @@ fn power_off_forgets_the_verified_pin() {
         return;
     }
     let mut s = serve_card();
-    let mut t =
-        PcscTransport::open(&ReaderChoice::FirstMyNumberCard, &PcscOptions::default()).unwrap();
+    let mut t = PcscTransport::open(
+        &ReaderChoice::FirstMyNumberCard,
+        &PcscOptions::new(&inkan_profile::aid::SELECT_JPKI),
+    )
+    .unwrap();
     // Not verified: refused.
     assert_eq!(sw(&try_sign(&mut t).unwrap()), 0x6982);
     verify_auth(&mut t);
@@ -233,18 +240,21 @@ fn exclusive_while_open() {
         return;
     }
     let s = serve_card();
-    let mut t =
-        PcscTransport::open(&ReaderChoice::FirstMyNumberCard, &PcscOptions::default()).unwrap();
+    let mut t = PcscTransport::open(
+        &ReaderChoice::FirstMyNumberCard,
+        &PcscOptions::new(&inkan_profile::aid::SELECT_JPKI),
+    )
+    .unwrap();
     verify_auth(&mut t);
-    let info = list_readers(&PcscOptions::default()).unwrap();
+    let info = list_readers(&PcscOptions::new(&inkan_profile::aid::SELECT_JPKI)).unwrap();
     let held = info.iter().find(|r| r.name == s.reader).unwrap();
     assert_eq!(held.presence, CardPresence::InUse);
     // Nobody else gets in, shared or exclusive, by name or by search.
     for opts in [
-        PcscOptions::default(),
+        PcscOptions::new(&inkan_profile::aid::SELECT_JPKI),
         PcscOptions {
             exclusive: false,
-            ..Default::default()
+            ..PcscOptions::new(&inkan_profile::aid::SELECT_JPKI)
         },
     ] {
         let e = PcscTransport::open(&ReaderChoice::Index(held.index), &opts).unwrap_err();
@@ -255,8 +265,11 @@ fn exclusive_while_open() {
     assert_eq!(sw(&try_sign(&mut t).unwrap()), 0x9000);
     drop(t);
     // Dropping unpowers: a new session must verify again.
-    let mut t =
-        PcscTransport::open(&ReaderChoice::FirstMyNumberCard, &PcscOptions::default()).unwrap();
+    let mut t = PcscTransport::open(
+        &ReaderChoice::FirstMyNumberCard,
+        &PcscOptions::new(&inkan_profile::aid::SELECT_JPKI),
+    )
+    .unwrap();
     assert_eq!(sw(&try_sign(&mut t).unwrap()), 0x6982);
 }
 
@@ -268,7 +281,7 @@ fn reset_by_another_program_is_reported_then_recovered() {
     let s = serve_card();
     let shared = PcscOptions {
         exclusive: false,
-        ..Default::default()
+        ..PcscOptions::new(&inkan_profile::aid::SELECT_JPKI)
     };
     let mut t = PcscTransport::open(&ReaderChoice::FirstMyNumberCard, &shared).unwrap();
     verify_auth(&mut t);
@@ -294,8 +307,11 @@ fn card_removal_is_typed() {
         return;
     }
     let mut s = serve_card();
-    let mut t =
-        PcscTransport::open(&ReaderChoice::FirstMyNumberCard, &PcscOptions::default()).unwrap();
+    let mut t = PcscTransport::open(
+        &ReaderChoice::FirstMyNumberCard,
+        &PcscOptions::new(&inkan_profile::aid::SELECT_JPKI),
+    )
+    .unwrap();
     verify_auth(&mut t);
     let _card = s.remove();
     let e = run(t.transmit(&hex(SELECT_JPKI))).unwrap_err();
@@ -310,7 +326,10 @@ fn card_removal_is_typed() {
         Duration::from_secs(10),
         all_empty,
     );
-    let e =
-        PcscTransport::open(&ReaderChoice::FirstMyNumberCard, &PcscOptions::default()).unwrap_err();
+    let e = PcscTransport::open(
+        &ReaderChoice::FirstMyNumberCard,
+        &PcscOptions::new(&inkan_profile::aid::SELECT_JPKI),
+    )
+    .unwrap_err();
     assert_eq!(e, TransportError::NoCard);
 }
