@@ -199,8 +199,28 @@ impl Fast {
         out: Option<Vec<u8>>,
     ) -> Result<Crl, CrlError> {
         let mut recs = self.recs;
-        super::sort::sort_records(&mut recs);
         let n = recs.len();
+        // Two halves sorted on two threads, then merged straight into the layout (the
+        // merge is split at the output's middle, so it runs on two threads too): no
+        // buffer beyond the records and the layout.
+        let half = n / 2;
+        {
+            let (a, b) = recs.split_at_mut(half);
+            if n >= 1 << 16 {
+                let upper = std::sync::Mutex::new(Some(b));
+                crate::par::join2(
+                    || {
+                        if let Some(b) = upper.lock().ok().and_then(|mut g| g.take()) {
+                            b.sort_unstable_by_key(|r| r.0);
+                        }
+                    },
+                    || a.sort_unstable_by_key(|r| r.0),
+                );
+            } else {
+                a.sort_unstable_by_key(|r| r.0);
+                b.sort_unstable_by_key(|r| r.0);
+            }
+        }
         let meta = layout::encode_meta(&info);
         let total = HEADER_LEN
             .saturating_add(meta.len())
@@ -220,42 +240,81 @@ impl Fast {
         let (h, body) = buf.split_at_mut(head.len().min(total));
         h.copy_from_slice(head.get(..h.len()).unwrap_or(&[]));
         let (keys, packed) = body.split_at_mut(n.saturating_mul(W).min(body.len()));
-        let half = n / 2;
-        let (r1, r2) = recs.split_at(half);
-        let (k1, k2) = keys.split_at_mut(half.saturating_mul(W).min(keys.len()));
-        let (p1, p2) = packed.split_at_mut(half.saturating_mul(8).min(packed.len()));
-        if let (Some(a), Some(b)) = (r1.last(), r2.first())
-            && a.0 == b.0
+        let (a, b) = recs.split_at(half);
+        // The first `mid` outputs take `i` records of `a` and `mid - i` of `b`.
+        let mid = n / 2;
+        let i = merge_split(a, b, mid);
+        let (a1, a2) = a.split_at(i);
+        let (b1, b2) = b.split_at(mid.saturating_sub(i).min(b.len()));
+        let last1 = a1.last().map(|r| r.0).max(b1.last().map(|r| r.0));
+        let first2 = match (a2.first(), b2.first()) {
+            (Some(x), Some(y)) => Some(x.0.min(y.0)),
+            (x, y) => x.or(y).map(|r| r.0),
+        };
+        if let (Some(l), Some(f)) = (last1, first2)
+            && l == f
         {
-            return Err(duplicate(a.0));
+            return Err(duplicate(l));
         }
+        let (k1, k2) = keys.split_at_mut(mid.saturating_mul(W).min(keys.len()));
+        let (p1, p2) = packed.split_at_mut(mid.saturating_mul(8).min(packed.len()));
         let (e2, e1) = if n >= 1 << 16 {
             let upper = std::sync::Mutex::new(Some((k2, p2)));
             crate::par::join2(
                 || match upper.lock().ok().and_then(|mut g| g.take()) {
-                    Some((k, p)) => emit::<W>(r2, k, p),
+                    Some((k, p)) => emit_merged::<W>(a2, b2, k, p),
                     None => Ok(()),
                 },
-                || emit::<W>(r1, k1, p1),
+                || emit_merged::<W>(a1, b1, k1, p1),
             )
         } else {
-            (emit::<W>(r2, k2, p2), emit::<W>(r1, k1, p1))
+            (
+                emit_merged::<W>(a2, b2, k2, p2),
+                emit_merged::<W>(a1, b1, k1, p1),
+            )
         };
         e1.and(e2)?;
         Ok(Crl::sealed(buf, info, W, n, meta.len()))
     }
 }
 
-/// Writes sorted records into their part of the index layout: each value as a `W`-byte
-/// key (sign-extended with zeros, top bit flipped) and its packed date and reason.
-fn emit<const W: usize>(
-    recs: &[(u64, u64)],
+/// How many of the first `m` records of the merge of sorted `a` and `b` come from `a`
+/// (ties from `a` first): the smallest `i` with `a[i] > b[m - i - 1]`, by bisection.
+fn merge_split(a: &[(u64, u64)], b: &[(u64, u64)], m: usize) -> usize {
+    let (mut lo, mut hi) = (m.saturating_sub(b.len()), m.min(a.len()));
+    // Each step halves `hi - lo`, so this ends.
+    while lo < hi {
+        let i = lo + (hi - lo) / 2;
+        let take_more = match (a.get(i), (m - i).checked_sub(1).and_then(|j| b.get(j))) {
+            (Some(x), Some(y)) => x.0 <= y.0,
+            _ => false,
+        };
+        if take_more {
+            lo = i + 1;
+        } else {
+            hi = i;
+        }
+    }
+    lo
+}
+
+/// Merges sorted `a` and `b` into their part of the index layout: each value as a
+/// `W`-byte key (sign-extended with zeros, top bit flipped) and its packed date and
+/// reason. Two equal serials are an error.
+fn emit_merged<const W: usize>(
+    a: &[(u64, u64)],
+    b: &[(u64, u64)],
     keys: &mut [u8],
     packed: &mut [u8],
 ) -> Result<(), CrlError> {
+    let (mut a, mut b) = (a.iter().peekable(), b.iter().peekable());
+    let merged = core::iter::from_fn(|| match (a.peek(), b.peek()) {
+        (Some(x), Some(y)) if y.0 < x.0 => b.next(),
+        (Some(_), _) => a.next(),
+        (None, _) => b.next(),
+    });
     let mut prev: Option<u64> = None;
-    for ((&(v, p), k), q) in recs
-        .iter()
+    for ((&(v, p), k), q) in merged
         .zip(keys.chunks_exact_mut(W))
         .zip(packed.chunks_exact_mut(8))
     {
@@ -275,6 +334,59 @@ fn emit<const W: usize>(
         q.copy_from_slice(&p.to_le_bytes());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod merge_tests {
+    use super::*;
+
+    /// The split and the two-part merge give the sorted whole for halves of every
+    /// shape and every split point, and equal serials are refused.
+    #[test]
+    fn split_merge_sorts_and_finds_duplicates() {
+        let shapes: [(&[u64], &[u64]); 6] = [
+            (&[1, 3, 5, 7], &[2, 4, 6, 8]),
+            (&[1, 2, 3, 4], &[5, 6, 7, 8]),
+            (&[5, 6, 7, 8], &[1, 2, 3, 4]),
+            (&[1, 9], &[2, 3, 4, 5, 6, 7]),
+            (&[], &[1, 2, 3]),
+            (&[4], &[]),
+        ];
+        for (a, b) in shapes {
+            let a: Vec<(u64, u64)> = a.iter().map(|&v| (v, v * 10)).collect();
+            let b: Vec<(u64, u64)> = b.iter().map(|&v| (v, v * 10)).collect();
+            let n = a.len() + b.len();
+            for mid in 0..=n {
+                let i = merge_split(&a, &b, mid);
+                let (a1, a2) = a.split_at(i);
+                let (b1, b2) = b.split_at(mid - i);
+                let mut k1 = vec![0u8; mid * 8];
+                let mut p1 = vec![0u8; mid * 8];
+                let mut k2 = vec![0u8; (n - mid) * 8];
+                let mut p2 = vec![0u8; (n - mid) * 8];
+                emit_merged::<8>(a1, b1, &mut k1, &mut p1).unwrap();
+                emit_merged::<8>(a2, b2, &mut k2, &mut p2).unwrap();
+                let keys: Vec<u64> = k1
+                    .chunks(8)
+                    .chain(k2.chunks(8))
+                    .map(|c| u64::from_be_bytes(c.try_into().unwrap()) ^ (1 << 63))
+                    .collect();
+                let mut want: Vec<u64> = a.iter().chain(&b).map(|r| r.0).collect();
+                want.sort_unstable();
+                assert_eq!(keys, want, "a={a:?} b={b:?} mid={mid}");
+                let packed: Vec<u64> = p1
+                    .chunks(8)
+                    .chain(p2.chunks(8))
+                    .map(|c| u64::from_le_bytes(c.try_into().unwrap()))
+                    .collect();
+                assert_eq!(packed, want.iter().map(|v| v * 10).collect::<Vec<_>>());
+            }
+        }
+        let (a, b) = ([(3u64, 0u64), (5, 0)], [(5u64, 1u64)]);
+        let mut k = vec![0u8; 24];
+        let mut p = vec![0u8; 24];
+        assert!(emit_merged::<8>(&a, &b, &mut k, &mut p).is_err());
+    }
 }
 
 enum Table {

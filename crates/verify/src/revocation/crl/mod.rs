@@ -5,7 +5,7 @@
 //!
 //! Modules, each using only those before it: [`info`] (the CRL fields), [`layout`] (the
 //! persisted format), `index` (the [`Crl`] and its lookups), `parse` (the DER
-//! structure), `collect` and `sort` (entries into the layout), `stream` and `read`
+//! structure), `collect` (entries sorted and merged into the layout), `stream` and `read`
 //! (reading from a stream or from memory). For one million 8-byte serials the index is
 //! about 17 MB.
 
@@ -15,7 +15,6 @@ pub mod info;
 pub mod layout;
 mod parse;
 mod read;
-mod sort;
 mod stream;
 
 pub use index::Crl;
