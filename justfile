@@ -8,10 +8,12 @@ default: test
 # Every test: formatting, lints, native tests, PC/SC through pcscd, wasm in Chromium, browser end to end.
 test: test-pcsc lint check-no-std check-wasm-verify test-native test-wasm e2e
 
-# cargo fmt and clippy with warnings as errors.
+# cargo fmt, clippy with warnings as errors, and no import circle between the files of
+# any crate.
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+    for d in crates/*/src; do python3 tools/check/module_cycles.py "$d" || exit 1; done
 
 # inkan-verify builds for the browser (wasm32-unknown-unknown, with and without its
 # file-system feature).

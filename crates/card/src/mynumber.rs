@@ -39,17 +39,7 @@ impl fmt::Debug for MyNumber {
 /// from the left, r = Σ digit × weight mod 11, check = 0 when r ≤ 1, else 11 − r.
 /// Returns `None` unless `first11` is 11 ASCII digits.
 pub fn check_digit(first11: &[u8]) -> Option<u8> {
-    const WEIGHTS: [u32; 11] = [6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2];
-    if first11.len() != 11 || !first11.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let sum: u32 = first11
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
-    let r = sum % 11;
-    Some(if r <= 1 { 0 } else { (11 - r) as u8 })
+    inkan_profile::mynumber::check_digit(first11)
 }
 
 impl MyNumber {

@@ -457,17 +457,7 @@ pub fn my_number_valid(n: &str) -> bool {
 
 /// The check digit of the first 11 digits of a My Number (`None` if not 11 ASCII digits).
 pub fn my_number_check_digit(first11: &[u8]) -> Option<u8> {
-    const WEIGHTS: [u32; 11] = [6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2];
-    if first11.len() != 11 || !first11.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let sum: u32 = first11
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
-    let r = sum % 11;
-    Some(if r <= 1 { 0 } else { (11 - r) as u8 })
+    inkan_profile::mynumber::check_digit(first11)
 }
 
 /// The card's private keys.

@@ -336,59 +336,6 @@ fn emit_merged<const W: usize>(
     Ok(())
 }
 
-#[cfg(test)]
-mod merge_tests {
-    use super::*;
-
-    /// The split and the two-part merge give the sorted whole for halves of every
-    /// shape and every split point, and equal serials are refused.
-    #[test]
-    fn split_merge_sorts_and_finds_duplicates() {
-        let shapes: [(&[u64], &[u64]); 6] = [
-            (&[1, 3, 5, 7], &[2, 4, 6, 8]),
-            (&[1, 2, 3, 4], &[5, 6, 7, 8]),
-            (&[5, 6, 7, 8], &[1, 2, 3, 4]),
-            (&[1, 9], &[2, 3, 4, 5, 6, 7]),
-            (&[], &[1, 2, 3]),
-            (&[4], &[]),
-        ];
-        for (a, b) in shapes {
-            let a: Vec<(u64, u64)> = a.iter().map(|&v| (v, v * 10)).collect();
-            let b: Vec<(u64, u64)> = b.iter().map(|&v| (v, v * 10)).collect();
-            let n = a.len() + b.len();
-            for mid in 0..=n {
-                let i = merge_split(&a, &b, mid);
-                let (a1, a2) = a.split_at(i);
-                let (b1, b2) = b.split_at(mid - i);
-                let mut k1 = vec![0u8; mid * 8];
-                let mut p1 = vec![0u8; mid * 8];
-                let mut k2 = vec![0u8; (n - mid) * 8];
-                let mut p2 = vec![0u8; (n - mid) * 8];
-                emit_merged::<8>(a1, b1, &mut k1, &mut p1).unwrap();
-                emit_merged::<8>(a2, b2, &mut k2, &mut p2).unwrap();
-                let keys: Vec<u64> = k1
-                    .chunks(8)
-                    .chain(k2.chunks(8))
-                    .map(|c| u64::from_be_bytes(c.try_into().unwrap()) ^ (1 << 63))
-                    .collect();
-                let mut want: Vec<u64> = a.iter().chain(&b).map(|r| r.0).collect();
-                want.sort_unstable();
-                assert_eq!(keys, want, "a={a:?} b={b:?} mid={mid}");
-                let packed: Vec<u64> = p1
-                    .chunks(8)
-                    .chain(p2.chunks(8))
-                    .map(|c| u64::from_le_bytes(c.try_into().unwrap()))
-                    .collect();
-                assert_eq!(packed, want.iter().map(|v| v * 10).collect::<Vec<_>>());
-            }
-        }
-        let (a, b) = ([(3u64, 0u64), (5, 0)], [(5u64, 1u64)]);
-        let mut k = vec![0u8; 24];
-        let mut p = vec![0u8; 24];
-        assert!(emit_merged::<8>(&a, &b, &mut k, &mut p).is_err());
-    }
-}
-
 enum Table {
     Fast(Fast),
     General(General),
@@ -642,4 +589,57 @@ pub(super) fn walk_entries(
             .max(pos + 2);
     }
     Ok(pos)
+}
+
+#[cfg(test)]
+mod merge_tests {
+    use super::*;
+
+    /// The split and the two-part merge give the sorted whole for halves of every
+    /// shape and every split point, and equal serials are refused.
+    #[test]
+    fn split_merge_sorts_and_finds_duplicates() {
+        let shapes: [(&[u64], &[u64]); 6] = [
+            (&[1, 3, 5, 7], &[2, 4, 6, 8]),
+            (&[1, 2, 3, 4], &[5, 6, 7, 8]),
+            (&[5, 6, 7, 8], &[1, 2, 3, 4]),
+            (&[1, 9], &[2, 3, 4, 5, 6, 7]),
+            (&[], &[1, 2, 3]),
+            (&[4], &[]),
+        ];
+        for (a, b) in shapes {
+            let a: Vec<(u64, u64)> = a.iter().map(|&v| (v, v * 10)).collect();
+            let b: Vec<(u64, u64)> = b.iter().map(|&v| (v, v * 10)).collect();
+            let n = a.len() + b.len();
+            for mid in 0..=n {
+                let i = merge_split(&a, &b, mid);
+                let (a1, a2) = a.split_at(i);
+                let (b1, b2) = b.split_at(mid - i);
+                let mut k1 = vec![0u8; mid * 8];
+                let mut p1 = vec![0u8; mid * 8];
+                let mut k2 = vec![0u8; (n - mid) * 8];
+                let mut p2 = vec![0u8; (n - mid) * 8];
+                emit_merged::<8>(a1, b1, &mut k1, &mut p1).unwrap();
+                emit_merged::<8>(a2, b2, &mut k2, &mut p2).unwrap();
+                let keys: Vec<u64> = k1
+                    .chunks(8)
+                    .chain(k2.chunks(8))
+                    .map(|c| u64::from_be_bytes(c.try_into().unwrap()) ^ (1 << 63))
+                    .collect();
+                let mut want: Vec<u64> = a.iter().chain(&b).map(|r| r.0).collect();
+                want.sort_unstable();
+                assert_eq!(keys, want, "a={a:?} b={b:?} mid={mid}");
+                let packed: Vec<u64> = p1
+                    .chunks(8)
+                    .chain(p2.chunks(8))
+                    .map(|c| u64::from_le_bytes(c.try_into().unwrap()))
+                    .collect();
+                assert_eq!(packed, want.iter().map(|v| v * 10).collect::<Vec<_>>());
+            }
+        }
+        let (a, b) = ([(3u64, 0u64), (5, 0)], [(5u64, 1u64)]);
+        let mut k = vec![0u8; 24];
+        let mut p = vec![0u8; 24];
+        assert!(emit_merged::<8>(&a, &b, &mut k, &mut p).is_err());
+    }
 }
