@@ -8,6 +8,7 @@
 //!   signer and signature CA certificates; [`PreparedCms`] for signers that are not a card;
 //! - [`login`]: RSASSA-PKCS1-v1_5 with SHA-256 over a challenge with the
 //!   user-authentication key, and the certificates a server needs;
+//! - [`Session`]: every operation a holder does with the card, for any front end;
 //! - [`step`]: the progress steps every operation reports.
 //!
 //! A new signature format (XML, PDF) is a new module here beside [`cms`].
@@ -16,9 +17,11 @@
 
 pub mod cms;
 mod login;
+pub mod session;
 
 pub use crate::cms::{CmsError, CmsOptions, MAX_DOCUMENT_LEN, PreparedCms, sign_document};
 pub use login::{Login, LoginError, MAX_CHALLENGE_LEN, login};
+pub use session::{CardStatus, CertEntry, ChangeablePin, PinInfo, Progress, Session, SessionError};
 
 /// The steps an operation reports, in order, to a progress callback.
 pub mod step {

@@ -8,7 +8,7 @@ use crate::guidance::Os;
 use crate::js::{self, Obj};
 use crate::photo::{self, Rgba};
 use crate::pipe::Shared;
-use crate::session::{CardStatus, CertEntry, ChangeablePin, Session};
+use crate::session::{CardStatus, CertEntry, Session};
 use core::cell::{Cell, RefCell};
 use inkan_card::{BasicInfo, LastTry};
 use inkan_usb::registry::{self as readers, Filter};
@@ -466,7 +466,7 @@ impl CardHandle {
         let current = Zeroizing::new(current);
         let next = Zeroizing::new(next);
         self.run(options, async move |s, p| {
-            let which = ChangeablePin::from_name(&which)?;
+            let which = crate::session::changeable_pin(&which)?;
             s.change_pin(which, &current, &next, last_try(allow_last_try), p)
                 .await?;
             Ok(JsValue::UNDEFINED)

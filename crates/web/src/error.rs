@@ -134,6 +134,16 @@ impl From<CmsError> for WebError {
     }
 }
 
+impl From<inkan_signer::SessionError> for WebError {
+    fn from(e: inkan_signer::SessionError) -> Self {
+        match e {
+            inkan_signer::SessionError::Card(c) => c.into(),
+            inkan_signer::SessionError::Cms(c) => c.into(),
+            other => WebError::new(other.code(), other.to_string()),
+        }
+    }
+}
+
 impl From<TransportError> for WebError {
     fn from(e: TransportError) -> Self {
         CardError::Transport(e).into()
