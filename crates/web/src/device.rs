@@ -126,11 +126,7 @@ pub async fn open(
         name,
         vendor_id: vid,
         product_id: pid,
-        driver: match reader.driver() {
-            // The page's contract names the RC-S380 driver by its protocol.
-            "port100" => "port100",
-            _ => "ccid",
-        },
+        driver: reader.driver(),
         interface_class,
         level,
         atr: reader.atr_hex(),

@@ -19,14 +19,7 @@ impl VirtualDevice {
     pub fn ids(&self) -> (u16, u16) {
         match self {
             VirtualDevice::Ccid(r) => (r.model().facts().vendor_id, r.model().facts().product_id),
-            VirtualDevice::RcS380(r) => {
-                let d = r.device_descriptor();
-                let at = |i: usize| d.get(i).copied().unwrap_or(0);
-                (
-                    u16::from_le_bytes([at(8), at(9)]),
-                    u16::from_le_bytes([at(10), at(11)]),
-                )
-            }
+            VirtualDevice::RcS380(r) => (inkan_pasori::VENDOR_ID, r.product_id()),
         }
     }
 

@@ -264,6 +264,11 @@ impl VirtualRcS380 {
         }
     }
 
+    /// idProduct (one of the two RC-S380 variants).
+    pub fn product_id(&self) -> u16 {
+        self.product_id
+    }
+
     /// The 054C:06C3 version.
     pub fn with_product_id(mut self, product_id: u16) -> VirtualRcS380 {
         self.product_id = product_id;
