@@ -19,5 +19,6 @@ pub mod oid;
 pub mod pin;
 pub mod reason;
 pub mod token;
+pub mod xmldsig;
 
 pub use reason::RevocationReason;

@@ -8,20 +8,24 @@
 //!   signer and signature CA certificates; [`PreparedCms`] for signers that are not a card;
 //! - [`login`]: RSASSA-PKCS1-v1_5 with SHA-256 over a challenge with the
 //!   user-authentication key, and the certificates a server needs;
+//! - [`sign_xml`]: an XML signature (e-Tax, deduction certificates, e-Gov) appended to a
+//!   document without changing a byte of it;
 //! - [`Session`]: every operation a holder does with the card, for any front end;
 //! - [`step`]: the progress steps every operation reports.
 //!
-//! A new signature format (XML, PDF) is a new module here beside [`cms`].
+//! A new signature format (PDF next) is a new module here beside [`cms`] and [`xml`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod cms;
 mod login;
 pub mod session;
+pub mod xml;
 
 pub use crate::cms::{CmsError, CmsOptions, MAX_DOCUMENT_LEN, PreparedCms, sign_document};
 pub use login::{Login, LoginError, MAX_CHALLENGE_LEN, login};
 pub use session::{CardStatus, CertEntry, ChangeablePin, PinInfo, Progress, Session, SessionError};
+pub use xml::{XmlSignError, check_xml, sign_xml};
 
 /// The steps an operation reports, in order, to a progress callback.
 pub mod step {
@@ -29,11 +33,11 @@ pub mod step {
     pub const VERIFY_PIN: &str = "verify-pin";
     /// Reading a certificate.
     pub const READ_CERTIFICATE: &str = "read-certificate";
-    /// Hashing the document and building the signed attributes.
+    /// Hashing the document and building what is signed (signed attributes, SignedInfo).
     pub const PREPARE: &str = "prepare";
     /// The card computes the signature.
     pub const CARD_SIGNS: &str = "card-signs";
-    /// Assembling the CMS SignedData.
+    /// Assembling the signed object (CMS SignedData, signed XML).
     pub const FINISH: &str = "finish";
     /// Reading the card info or surface AP.
     pub const READ_DATA: &str = "read-data";

@@ -26,6 +26,8 @@ pub enum SessionError {
     Cms(CmsError),
     /// Making the login signature.
     Login(LoginError),
+    /// Making the XML signature.
+    Xml(crate::xml::XmlSignError),
 }
 
 impl SessionError {
@@ -35,6 +37,7 @@ impl SessionError {
             SessionError::Card(e) => e.code(),
             SessionError::Cms(e) => e.code(),
             SessionError::Login(e) => e.code(),
+            SessionError::Xml(e) => e.code(),
         }
     }
 }
@@ -45,6 +48,7 @@ impl fmt::Display for SessionError {
             SessionError::Card(e) => write!(f, "{e}"),
             SessionError::Cms(e) => write!(f, "{e}"),
             SessionError::Login(e) => write!(f, "{e}"),
+            SessionError::Xml(e) => write!(f, "{e}"),
         }
     }
 }
@@ -62,6 +66,15 @@ impl From<CmsError> for SessionError {
         match e {
             CmsError::Card(c) => SessionError::Card(c),
             other => SessionError::Cms(other),
+        }
+    }
+}
+
+impl From<crate::xml::XmlSignError> for SessionError {
+    fn from(e: crate::xml::XmlSignError) -> Self {
+        match e {
+            crate::xml::XmlSignError::Card(c) => SessionError::Card(c),
+            other => SessionError::Xml(other),
         }
     }
 }
@@ -281,6 +294,31 @@ impl<T: Transport> Session<T> {
             data,
             detached,
             signing_time,
+            last_try,
+            progress,
+        )
+        .await?)
+    }
+
+    /// Signs an XML document with the signature key as `spec` says (e-Tax sibling
+    /// signature, enveloped, e-Gov with attachments): the document with one
+    /// `dsig:Signature` added, no other byte changed. The document and references are
+    /// checked before the PIN is sent.
+    pub async fn sign_xml(
+        &mut self,
+        pin: &str,
+        document: &[u8],
+        spec: &crate::xml::SignSpec,
+        last_try: LastTry,
+        progress: Progress<'_>,
+    ) -> Result<Vec<u8>, SessionError> {
+        let pin = SignPin::new(pin).map_err(CardError::from)?;
+        Ok(crate::xml::sign_xml(
+            &mut self.card,
+            &pin,
+            document,
+            spec,
+            &crate::xml::Limits::DEFAULT,
             last_try,
             progress,
         )

@@ -199,6 +199,38 @@ fn awslc_verify(
         .map_err(|_| Error::BadSignature { what })
 }
 
+/// Verifies an RSASSA-PKCS1-v1_5 signature with SHA-1 (RFC 8017 §8.2.2, §9.2 note 1)
+/// over `message`: only for XML signatures of older e-Tax data and deduction
+/// certificates (`rsa-sha1`, XMLDSig §6.4.2), never for certificates, CRLs or CMS.
+pub fn verify_pkcs1v15_sha1_legacy(
+    backend: Backend,
+    public_key: &[u8],
+    message: &[u8],
+    signature: &[u8],
+    what: &'static str,
+) -> Result<(), Error> {
+    let bad = || Error::BadSignature { what };
+    match backend {
+        Backend::RustCrypto => {
+            use rsa::pkcs1::DecodeRsaPublicKey;
+            let key = rsa::PublicKey::from_pkcs1_der(public_key)
+                .map_err(|e| Error::malformed("RSA public key", e))?;
+            key.pkcs1v15_verify::<sha1::Sha1>(message, signature)
+                .map_err(|_| bad())
+        }
+        #[cfg(feature = "aws-lc")]
+        Backend::AwsLc => {
+            use aws_lc_rs::signature;
+            signature::UnparsedPublicKey::new(
+                &signature::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
+                public_key,
+            )
+            .verify(message, signature)
+            .map_err(|_| bad())
+        }
+    }
+}
+
 /// Verifies `signature` made with the key in the DER SubjectPublicKeyInfo `spki_der` under
 /// the X.509 signature algorithm `sig_alg` (RFC 5280 §4.1.1.2) over `digest`, the
 /// digest of the signed bytes under the hash [`signature_hash`] gives for `sig_alg`.

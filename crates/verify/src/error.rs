@@ -206,6 +206,8 @@ pub enum Error {
     },
     /// A CRL could not be used as input (not DER, a bound, an unsupported feature).
     Crl(alloc::boxed::Box<CrlError>),
+    /// An XML document or signature refused (the `xml-*` codes of `inkan-xml`).
+    Xml(inkan_xml::XmlError),
     /// Reading a file failed.
     Io {
         /// Path and OS error.
@@ -242,6 +244,7 @@ impl Error {
             // A CRL that is not DER is malformed input to `verify` (the README's code).
             Self::Crl(e) if matches!(**e, CrlError::Der { .. }) => "malformed",
             Self::Crl(e) => e.code(),
+            Self::Xml(e) => e.code(),
             Self::Io { .. } => "io",
         }
     }
@@ -348,6 +351,7 @@ impl fmt::Display for Error {
                 write!(f, "{what} is larger than {limit} bytes")
             }
             Self::Crl(e) => write!(f, "CRL: {e}"),
+            Self::Xml(e) => write!(f, "{e}"),
             Self::Io { detail } => write!(f, "I/O: {detail}"),
         }
     }

@@ -48,6 +48,7 @@ pub use revocation::{
 pub use signed::Purpose;
 pub use signed::cms::{CmsVerification, verify_cms};
 pub use signed::login::{LoginVerification, verify_login};
+pub use signed::xml::{XmlVerification, verify_xml};
 pub use time::UnixTime;
 pub use trust::{AnchorSource, JLIS_ROOT_PINS, RootPin, TrustAnchor, TrustStore};
 pub use x509::jpki::{BirthDate, CertKind, JpkiIdentity, Sex, cert_kind, identity};

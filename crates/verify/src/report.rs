@@ -12,6 +12,7 @@ use crate::path::ValidatedPath;
 use crate::revocation::{CertStatus, TimeSource};
 use crate::signed::cms::CmsVerification;
 use crate::signed::login::LoginVerification;
+use crate::signed::xml::{SignatureOutcome, XmlVerification};
 use crate::time::UnixTime;
 use crate::trust::{AnchorSource, TrustAnchor};
 use crate::x509::jpki::{CertKind, JpkiIdentity, Sex};
@@ -309,6 +310,131 @@ fn time_source(s: TimeSource) -> &'static str {
     match s {
         TimeSource::Signer => "signer",
         TimeSource::Caller => "caller",
+    }
+}
+
+/// `verify xml`: every signature of the document.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct XmlReport {
+    /// The validation time.
+    pub at: String,
+    /// Every signature is valid and no content is unsigned.
+    pub valid: bool,
+    /// One per `Signature` element, in document order.
+    pub signatures: Vec<XmlSignatureReport>,
+    /// Child elements of the document element no valid signature covers (`name#id`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unsigned_elements: Vec<String>,
+    /// Set when `unsigned_elements` is not empty: the `xml-wrapping` error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorReport>,
+}
+
+/// One reference of an XML signature.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct XmlReferenceReport {
+    /// The URI as written.
+    pub uri: String,
+    /// Resolved, allowed, and its digest matches.
+    pub valid: bool,
+    /// Why not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorReport>,
+}
+
+/// One XML signature.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct XmlSignatureReport {
+    /// The signature's `Id`.
+    pub id: Option<String>,
+    /// Its verdict.
+    pub valid: bool,
+    /// Its references.
+    pub references: Vec<XmlReferenceReport>,
+    /// The signer's certificate (when KeyInfo carries one, also for an invalid signature).
+    pub signer: Option<CertReport>,
+    /// Its JPKI kind.
+    pub certificate_kind: Option<&'static str>,
+    /// Its JPKI identity (valid signatures only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<IdentityReport>,
+    /// The signature method URI.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature_method: Option<&'static str>,
+    /// The signer's revocation status (valid signatures; an invalid one's is in `error`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revocation: Option<RevocationReport>,
+    /// The trust anchor (valid signatures).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<AnchorReport>,
+    /// Why the signature is not valid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorReport>,
+}
+
+impl From<&SignatureOutcome> for XmlSignatureReport {
+    fn from(o: &SignatureOutcome) -> Self {
+        let references = o
+            .references
+            .iter()
+            .map(|r| XmlReferenceReport {
+                uri: r.uri.clone(),
+                valid: r.result.is_ok(),
+                error: r
+                    .result
+                    .as_ref()
+                    .err()
+                    .map(|e| ErrorReport::from(&Error::Xml(e.clone()))),
+            })
+            .collect();
+        let kind = o
+            .certificate
+            .as_ref()
+            .map(|c| crate::x509::jpki::cert_kind(c).as_str());
+        match &o.result {
+            Ok(s) => Self {
+                id: o.id.clone(),
+                valid: true,
+                references,
+                signer: Some((&s.signer).into()),
+                certificate_kind: Some(s.kind.as_str()),
+                identity: s.identity.as_ref().map(IdentityReport::from),
+                signature_method: Some(s.method.uri()),
+                revocation: Some(s.signer_status().into()),
+                anchor: Some((&s.path.anchor).into()),
+                error: None,
+            },
+            Err(e) => Self {
+                id: o.id.clone(),
+                valid: false,
+                references,
+                signer: o.certificate.as_ref().map(CertReport::from),
+                certificate_kind: kind,
+                identity: None,
+                signature_method: None,
+                revocation: None,
+                anchor: None,
+                error: Some(e.into()),
+            },
+        }
+    }
+}
+
+impl XmlReport {
+    /// The report of a verified document at `at`.
+    pub fn new(v: &XmlVerification, at: UnixTime) -> Self {
+        let error = (!v.unsigned.is_empty()).then(|| {
+            ErrorReport::from(&Error::Xml(inkan_xml::XmlError::Wrapping {
+                detail: alloc::format!("no valid signature covers {}", v.unsigned.join(", ")),
+            }))
+        });
+        Self {
+            at: at.to_string(),
+            valid: v.valid(),
+            signatures: v.signatures.iter().map(XmlSignatureReport::from).collect(),
+            unsigned_elements: v.unsigned.clone(),
+            error,
+        }
     }
 }
 

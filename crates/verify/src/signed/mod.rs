@@ -13,6 +13,7 @@
 mod ber;
 pub mod cms;
 pub mod login;
+pub mod xml;
 
 use crate::error::Error;
 use crate::oid;
