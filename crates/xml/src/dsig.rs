@@ -35,6 +35,12 @@ impl Attachments for [(String, Vec<u8>)] {
     }
 }
 
+impl Attachments for Vec<(String, Vec<u8>)> {
+    fn get(&self, name: &str) -> Result<Option<Vec<u8>>, XmlError> {
+        Attachments::get(self.as_slice(), name)
+    }
+}
+
 /// A `Reference` (XMLDSig §4.3.3).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReferenceInfo {

@@ -90,6 +90,6 @@ impl Package {
 
 impl Attachments for Package {
     fn get(&self, name: &str) -> Result<Option<Vec<u8>>, XmlError> {
-        Attachments::get(self.files.as_slice(), name)
+        Attachments::get(&self.files, name)
     }
 }
