@@ -25,7 +25,6 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::pki::PkiError;
-use crate::state::Store;
 
 /// AID of the JPKI AP (公的個人認証AP).
 pub const JPKI_AID: [u8; 10] = inkan_profile::aid::JPKI;
@@ -616,7 +615,18 @@ pub struct SoftCard {
     verified: Vec<PinId>,
     log: Vec<ApduLogEntry>,
     dirty: bool,
-    pub(crate) store: Option<Store>,
+    pub(crate) store: Option<Box<dyn Persist>>,
+}
+
+/// Where a card opened from a directory keeps its state and APDU log (`state.rs` says how);
+/// an in-memory card has none.
+pub(crate) trait Persist: Send + Sync {
+    /// Writes `state.json`.
+    fn save_state(&self, state: &CardState) -> Result<(), SimError>;
+    /// Appends a command and its response to `apdu.log`.
+    fn append_log(&self, command: &[u8], response: &[u8]) -> Result<(), SimError>;
+    /// Appends a comment line to `apdu.log`.
+    fn append_log_line(&self, text: &str) -> Result<(), SimError>;
 }
 
 impl fmt::Debug for SoftCard {

@@ -24,9 +24,9 @@ use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use sha2::{Digest, Sha256};
 
 use crate::card::{
-    BlockedStatusAnswer, CardCerts, CardKeys, CardOptions, CardState, MissingSignCert, Person,
-    PinId, PinState, Pins, STATE_FORMAT, SimError, SoftCard, TokenKind, VerifiedStatusAnswer,
-    my_number_valid,
+    BlockedStatusAnswer, CardCerts, CardKeys, CardOptions, CardState, MissingSignCert, Persist,
+    Person, PinId, PinState, Pins, STATE_FORMAT, SimError, SoftCard, TokenKind,
+    VerifiedStatusAnswer, my_number_valid,
 };
 use crate::pki::{
     self, CrlOptions, CrlScope, DateTime, Identity, Reason, RevokedEntry, TestPki, Validity,
@@ -64,8 +64,8 @@ pub(crate) struct Store {
     dir: PathBuf,
 }
 
-impl Store {
-    pub(crate) fn save_state(&self, state: &CardState) -> Result<(), SimError> {
+impl Persist for Store {
+    fn save_state(&self, state: &CardState) -> Result<(), SimError> {
         let path = self.dir.join(STATE_FILE);
         let json = serde_json::to_vec_pretty(state).map_err(|e| SimError::Corrupt {
             path: path.clone(),
@@ -74,7 +74,7 @@ impl Store {
         write_atomic(&path, &json)
     }
 
-    pub(crate) fn append_log(&self, command: &[u8], response: &[u8]) -> Result<(), SimError> {
+    fn append_log(&self, command: &[u8], response: &[u8]) -> Result<(), SimError> {
         let line = format!(
             "> {}\n< {}\n",
             inkan_apdu::hex_upper(command),
@@ -83,10 +83,12 @@ impl Store {
         self.append(&line)
     }
 
-    pub(crate) fn append_log_line(&self, text: &str) -> Result<(), SimError> {
+    fn append_log_line(&self, text: &str) -> Result<(), SimError> {
         self.append(&format!("{text}\n"))
     }
+}
 
+impl Store {
     fn append(&self, text: &str) -> Result<(), SimError> {
         let path = self.dir.join(LOG_FILE);
         let mut f = fs::OpenOptions::new()
@@ -193,9 +195,9 @@ impl SoftCard {
             },
             other => other,
         })?;
-        card.store = Some(Store {
+        card.store = Some(Box::new(Store {
             dir: dir.to_path_buf(),
-        });
+        }));
         Ok(card)
     }
 

@@ -32,6 +32,7 @@ pub mod dsig;
 #[cfg(feature = "zip")]
 pub mod egov;
 pub mod error;
+pub mod model;
 pub mod profile;
 pub mod reader;
 

@@ -25,8 +25,8 @@ use inkan_profile::xmldsig as u;
 use uppsala::NodeId;
 
 use crate::alg::{C14nMethod, DigestAlg, SignatureAlg, Transform};
-use crate::dsig::{ReferenceInfo, SignatureInfo, Target};
 use crate::error::XmlError;
+use crate::model::{ReferenceInfo, SignatureInfo, Target};
 use crate::reader::Xml;
 
 /// Algorithms, transforms and reference rules.
