@@ -5,8 +5,8 @@ fuzz_targets := "apdu_command apdu_response tlv card_files ccid_messages atr t1_
 
 default: test
 
-# Every test: formatting, lints, native tests, PC/SC through pcscd, wasm in Chromium, browser end to end.
-test: test-pcsc lint check-no-std check-wasm-verify test-native test-wasm e2e
+# Every test: formatting, lints, native tests, XML beside xmlsec1, PC/SC through pcscd, wasm in Chromium, browser end to end.
+test: test-pcsc lint check-no-std check-wasm-verify test-native test-xml test-wasm e2e
 
 # cargo fmt, clippy with warnings as errors, and no import circle between the files of
 # any crate.
@@ -48,6 +48,13 @@ test-pcsc:
 # Native unit, property, transcript and end-to-end CLI tests.
 test-native:
     cargo test --workspace
+
+# XML signatures beside xmlsec1, both ways: e-Tax sibling signatures, enveloped, e-Gov with
+# attachments (folder and ZIP), a DigestValue or attachment changed, wrapping and DTD
+# attacks (tests/xml/run.sh). As root it installs xmlsec1; otherwise it prints the command.
+[doc("XML signatures: inkan sign-xml / verify xml beside xmlsec1 (e-Tax, enveloped, e-Gov, attacks)")]
+test-xml:
+    tests/xml/run.sh
 
 # The browser demo: builds the signer (pkg/) and the simulator for the browser, makes
 # virtual cards, and serves www/ on 127.0.0.1 (WebUSB needs a secure context; localhost
@@ -191,6 +198,20 @@ bench-crl sizes="100000 1000000" runs="7":
     t="${CARGO_TARGET_DIR:-target}"
     mkdir -p "$t/bench-crl"
     tools/bench/crl.py --inkan "$t/release/inkan" --dir "$t/bench-crl" --runs {{runs}} {{sizes}}
+
+# `inkan verify xml` next to `xmlsec1 verify` on `files` copies of a ~100 KB e-Tax filing
+# with two sibling signatures (signed by inkan on a software card), one process per file
+# (xmlsec1: two, one per --node-id); verifications per second and the ratio
+# (tools/bench/xml_verify.py). Files are kept in target/bench-xml/. Not part of `test`.
+[doc("verify xml beside xmlsec1 verify: ~100 KB filing, two signatures, one process per file")]
+bench-xml files="200":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    command -v xmlsec1 >/dev/null || { echo "bench-xml needs xmlsec1 (run: sudo apt-get install -y xmlsec1)"; exit 1; }
+    command -v python3 >/dev/null || { echo "bench-xml needs python3"; exit 1; }
+    cargo build --release -p inkan
+    t="${CARGO_TARGET_DIR:-target}"
+    tools/bench/xml_verify.py --inkan "$t/release/inkan" --dir "$t/bench-xml" --files {{files}}
 
 # NIST PKITS path-validation tests (§4.1–4.16) through `inkan verify chain`, with a pass
 # count per section. Data: `dir`, else $INKAN_PKITS_DIR, else ../shared/vectors/pkits
