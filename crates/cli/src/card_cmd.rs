@@ -518,6 +518,15 @@ async fn execute(
                     inkan_signer::xml::RefSpec::File { name, .. } => name.clone(),
                 })
                 .collect();
+            // With --enveloped and no --ref, the reference is the document element's id.
+            let refs = if refs.is_empty() && spec.enveloped {
+                let root_id = inkan_xml::parse(&doc, &inkan_signer::xml::Limits::DEFAULT)
+                    .ok()
+                    .and_then(|x| x.root().ok().and_then(|r| x.id_of(r).map(str::to_owned)));
+                vec![root_id.map(|i| format!("#{i}")).unwrap_or_default()]
+            } else {
+                refs
+            };
             Ok(Outcome {
                 json: json!({"key": "sign", "format": "xml", "signature_method": "rsa-sha256", "enveloped": spec.enveloped, "references": refs, "out": out.display().to_string(), "len": signed.len()}),
                 text: format!(
