@@ -1,7 +1,7 @@
 # inkan — recipes. `just test` runs every test; `just demo` serves the browser demo.
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
-fuzz_targets := "apdu_command apdu_response tlv card_files ccid_messages atr t1_receiver port100_frame isodep_receiver crl"
+fuzz_targets := "apdu_command apdu_response tlv card_files ccid_messages atr t1_receiver port100_frame isodep_receiver crl xml_c14n"
 
 default: test
 

@@ -91,6 +91,7 @@ pub fn parse<'a>(input: &'a [u8], limits: &Limits) -> Result<Xml<'a>, XmlError> 
         .with_max_entity_expansion(0)
         .parse(text)
         .map_err(|e| map_parse_error(&e, limits))?;
+    check_tree(&doc)?;
     let ids = id_map(&doc)?;
     Ok(Xml { text, doc, ids })
 }
@@ -197,6 +198,36 @@ fn check_attribute_counts(b: &[u8], max: usize) -> Result<(), XmlError> {
             },
         }
         i += 1;
+    }
+    Ok(())
+}
+
+/// What the parser lets through and this reader refuses, because canonicalisation would
+/// then give two different documents one canonical form: a prefix bound to the empty
+/// name (`xmlns:a=""`, Namespaces in XML 1.0 §3 NSC "No Prefix Undeclaring"), and a
+/// character outside XML 1.0 §2.2 `Char` in an attribute value.
+fn check_tree(doc: &Document<'_>) -> Result<(), XmlError> {
+    let bad_char = |c: char| {
+        let u = c as u32;
+        u < 0x20 && !matches!(u, 0x9 | 0xA | 0xD) || matches!(u, 0xFFFE | 0xFFFF)
+    };
+    for n in doc.descendants(doc.root()) {
+        let Some(NodeKind::Element(e)) = doc.node_kind(n) else {
+            continue;
+        };
+        if e.namespace_declarations
+            .iter()
+            .any(|(p, uri)| !p.is_empty() && uri.is_empty())
+        {
+            return Err(XmlError::malformed(
+                "a namespace prefix is bound to the empty name (Namespaces in XML 1.0 §3)",
+            ));
+        }
+        if e.attributes.iter().any(|a| a.value.chars().any(bad_char)) {
+            return Err(XmlError::malformed(
+                "an attribute value holds a character XML 1.0 §2.2 does not allow",
+            ));
+        }
     }
     Ok(())
 }
@@ -339,6 +370,23 @@ mod tests {
         assert!(x.by_id("x").is_some() && x.by_id("y").is_some() && x.by_id("z").is_some());
         let dup = parse(br#"<a><b id="x"/><c Id="x"/></a>"#, &Limits::DEFAULT);
         assert_eq!(dup.err(), Some(XmlError::DuplicateId { id: "x".into() }));
+    }
+
+    #[test]
+    fn undeclared_prefix_and_control_characters_are_refused() {
+        for doc in [
+            &br#"<x xmlns:a="urn:a"><y xmlns:a=""><a:w/></y></x>"#[..],
+            b"<a b='\0&#9;'/>",
+            b"<a b=\"x\x01&lt;\"/>",
+        ] {
+            assert_eq!(
+                parse(doc, &Limits::DEFAULT).err().map(|e| e.code()),
+                Some("xml-malformed"),
+                "{}",
+                String::from_utf8_lossy(doc)
+            );
+        }
+        assert!(parse(br#"<x xmlns="urn:a"><y xmlns=""/></x>"#, &Limits::DEFAULT).is_ok());
     }
 
     #[test]

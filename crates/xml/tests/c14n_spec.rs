@@ -371,6 +371,18 @@ const CASES: &[(&str, Want, &str)] = &[
     ),
     // Binding a prefix back to an ancestor's URI under a re-binding is not superfluous.
     ("c14n-superfluous-ns-rebound", doc(Inc, false), "C14N 2.3"),
+    // Namespaces in XML 1.0 §3: a prefixed declaration's value must not be empty.
+    // `uppsala` accepts `xmlns:a=""` (inkan's reader refuses it), whose inclusive canonical form of this document
+    // is `<x xmlns:a="urn:a"><y><a:w></a:w></y></x>`, the same bytes as that of
+    // `<x xmlns:a="urn:a"><y><a:w/></y></x>`, where `a:w` is in `urn:a`.
+    (
+        "ns-empty-prefix-binding-refused",
+        Want::Refused,
+        "Namespaces in XML 1.0 §3",
+    ),
+    // XML 1.0 §2.2: U+0000 is no XML character. `uppsala` does not check the text of an
+    // attribute value before its first reference; inkan's reader refuses it.
+    ("attr-control-char-refused", Want::Refused, "XML 1.0 §2.2"),
 ];
 
 /// Cases the spec decides but the reader does not yet get right; each is run by
