@@ -239,16 +239,23 @@ fn usage(msg: impl Into<String>) -> Failure {
     Failure::Cli(CliError::new("usage", exit::USAGE, msg))
 }
 
-/// A valid verdict: the report (JSON) and its text.
+/// A verdict reached: the report (JSON), its text, and whether it says valid (`verify
+/// xml` reports invalid signatures in its report; the others fail with
+/// [`Failure::Invalid`]).
 struct Valid {
     json: Value,
     text: String,
+    valid: bool,
 }
 
 fn valid(report: &impl Serialize, text: String) -> Result<Valid, Failure> {
     let json = serde_json::to_value(report)
         .map_err(|e| Failure::Cli(CliError::new("internal", exit::INTERNAL, e.to_string())))?;
-    Ok(Valid { json, text })
+    Ok(Valid {
+        json,
+        text,
+        valid: true,
+    })
 }
 
 /// Runs a verify command, prints the verdict (JSON with `json`) and returns the exit code.
@@ -257,12 +264,17 @@ pub fn run(cmd: &VerifyCmd, json_mode: bool) -> i32 {
         VerifyCmd::Chain(a) => chain(a),
         VerifyCmd::Cms(a) => cms(a),
         VerifyCmd::Login(a) => login(a),
-        VerifyCmd::Xml(a) => return xml(a, json_mode),
+        VerifyCmd::Xml(a) => xml(a),
     };
+    // `verify xml` answers `ok` and a `signatures` list even for a refused document.
+    let xml = matches!(cmd, VerifyCmd::Xml(_));
     match r {
         Ok(v) => {
             let mut obj = Map::new();
-            obj.insert("valid".into(), json!(true));
+            obj.insert("valid".into(), json!(v.valid));
+            if xml {
+                obj.insert("ok".into(), json!(true));
+            }
             if let Value::Object(m) = v.json {
                 obj.extend(m);
             }
@@ -271,14 +283,19 @@ pub fn run(cmd: &VerifyCmd, json_mode: bool) -> i32 {
             } else {
                 println!("{}", v.text);
             }
-            exit::OK
+            if v.valid { exit::OK } else { exit::INVALID }
         }
         Err(Failure::Invalid(e)) => {
             if json_mode {
-                println!(
-                    "{}",
-                    json!({"valid": false, "error": ErrorReport::from(&e)})
-                );
+                let mut obj = Map::new();
+                obj.insert("valid".into(), json!(false));
+                obj.insert("error".into(), json!(ErrorReport::from(&e)));
+                if xml {
+                    obj.insert("ok".into(), json!(true));
+                    obj.insert("signatures".into(), json!([]));
+                }
+                let obj = Value::Object(obj);
+                println!("{obj}");
             } else {
                 println!("INVALID: {e} [{}]", e.code());
             }
@@ -587,146 +604,103 @@ fn is_zip(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04")
 }
 
-/// `verify xml`: prints the report (or the document-level refusal) and returns the exit
-/// code: 0 all valid, 10 not, 9 unreadable, 2 usage.
-fn xml(a: &XmlArgs, json_mode: bool) -> i32 {
-    let r = (|| -> Result<(inkan_verify::report::XmlReport, String), Failure> {
-        let at = parse_at(a.anchors.at.as_deref())?;
-        let limit = inkan_xml::Limits::DEFAULT.max_bytes as u64;
-        let too_large = || {
-            Failure::Invalid(VerifyError::Xml(inkan_xml::XmlError::TooLarge {
-                limit: "bytes",
-                max: limit as usize,
-            }))
+/// `verify xml`: the report of every signature, valid or not; a document refused as a
+/// whole is [`Failure::Invalid`].
+fn xml(a: &XmlArgs) -> Result<Valid, Failure> {
+    let at = parse_at(a.anchors.at.as_deref())?;
+    let limit = inkan_xml::Limits::DEFAULT.max_bytes as u64;
+    let too_large = || {
+        Failure::Invalid(VerifyError::Xml(inkan_xml::XmlError::TooLarge {
+            limit: "bytes",
+            max: limit as usize,
+        }))
+    };
+    // A file larger than any package is refused before a byte is read.
+    if std::fs::metadata(&a.input).is_ok_and(|m| m.len() > inkan_xml::egov::MAX_TOTAL) {
+        return Err(too_large());
+    }
+    let raw = match vfs::read_bounded(&a.input, inkan_xml::egov::MAX_TOTAL, "XML document") {
+        Ok(r) => r,
+        Err(VerifyError::TooLarge { .. }) => return Err(too_large()),
+        Err(e) => return Err(e.into()),
+    };
+    let xml_err = |e| Failure::Invalid(VerifyError::Xml(e));
+    let (document, attachments): (Vec<u8>, Box<dyn inkan_xml::Attachments>) = if is_zip(&raw) {
+        let p = inkan_xml::egov::Package::from_zip(&raw).map_err(xml_err)?;
+        (p.kousei.clone(), Box::new(p))
+    } else {
+        let att: Box<dyn inkan_xml::Attachments> = match &a.attachments {
+            Some(z) if z.is_file() => {
+                let bytes = vfs::read_bounded(z, inkan_xml::egov::MAX_TOTAL, "attachments ZIP")?;
+                Box::new(inkan_xml::egov::Package::from_zip(&bytes).map_err(xml_err)?)
+            }
+            Some(d) => Box::new(DirAttachments(d.clone())),
+            None => Box::new(DirAttachments(
+                a.input.parent().map(Path::to_path_buf).unwrap_or_default(),
+            )),
         };
-        // A file larger than any package is refused before a byte is read.
-        if std::fs::metadata(&a.input).is_ok_and(|m| m.len() > inkan_xml::egov::MAX_TOTAL) {
-            return Err(too_large());
-        }
-        let raw = match vfs::read_bounded(&a.input, inkan_xml::egov::MAX_TOTAL, "XML document") {
-            Ok(r) => r,
-            Err(VerifyError::TooLarge { .. }) => return Err(too_large()),
-            Err(e) => return Err(e.into()),
-        };
-        let xml_err = |e| Failure::Invalid(VerifyError::Xml(e));
-        let (document, attachments): (Vec<u8>, Box<dyn inkan_xml::Attachments>) = if is_zip(&raw) {
-            let p = inkan_xml::egov::Package::from_zip(&raw).map_err(xml_err)?;
-            (p.kousei.clone(), Box::new(p))
-        } else {
-            let att: Box<dyn inkan_xml::Attachments> = match &a.attachments {
-                Some(z) if z.is_file() => {
-                    let bytes =
-                        vfs::read_bounded(z, inkan_xml::egov::MAX_TOTAL, "attachments ZIP")?;
-                    Box::new(inkan_xml::egov::Package::from_zip(&bytes).map_err(xml_err)?)
-                }
-                Some(d) => Box::new(DirAttachments(d.clone())),
-                None => Box::new(DirAttachments(
-                    a.input.parent().map(Path::to_path_buf).unwrap_or_default(),
-                )),
-            };
-            (raw, att)
-        };
-        let store = load_anchors(&a.anchors.trust_anchors, a.anchors.pinned_only)?;
-        let inter = load_certs(&a.anchors.intermediate)?;
-        let rev = Revocation::load(&a.anchors.revocation)?;
-        let sources = rev.sources();
-        let mut o = ValidationOptions::new(at);
-        o.revocation = rev.checked.then(|| RevocationOptions::new(&sources));
-        let purpose = Purpose::Document {
-            allow_auth_cert: a.allow_auth_cert,
-        };
-        let v = inkan_verify::verify_xml(
-            &document,
-            attachments.as_ref(),
-            &inkan_xml::Limits::DEFAULT,
-            &store,
-            &inter,
-            &o,
-            purpose,
-        )?;
-        let report = inkan_verify::report::XmlReport::new(&v, at);
-        let mut lines = Vec::new();
-        for (i, s) in v.signatures.iter().enumerate() {
-            let name = s.id.clone().unwrap_or_else(|| format!("#{}", i + 1));
-            match &s.result {
-                Ok(ok) => {
-                    let who = ok
-                        .identity
-                        .as_ref()
-                        .and_then(|id| id.name.clone())
-                        .unwrap_or_else(|| ok.signer.subject().to_string());
-                    lines.push(format!(
-                        "VALID signature {name} by {who} ({} certificate)",
-                        ok.kind.as_str()
-                    ));
-                    lines.push(format!(
-                        "  revocation: {}",
-                        status_text(ok.signer_status(), rev.checked)
-                    ));
-                    lines.push(format!(
-                        "  anchor:     {} ({})",
-                        ok.path.anchor.cert.subject(),
-                        anchor_label(&ok.path)
-                    ));
-                }
-                Err(e) => lines.push(format!("INVALID signature {name}: {e} [{}]", e.code())),
+        (raw, att)
+    };
+    let store = load_anchors(&a.anchors.trust_anchors, a.anchors.pinned_only)?;
+    let inter = load_certs(&a.anchors.intermediate)?;
+    let rev = Revocation::load(&a.anchors.revocation)?;
+    let sources = rev.sources();
+    let mut o = ValidationOptions::new(at);
+    o.revocation = rev.checked.then(|| RevocationOptions::new(&sources));
+    let purpose = Purpose::Document {
+        allow_auth_cert: a.allow_auth_cert,
+    };
+    let v = inkan_verify::verify_xml(
+        &document,
+        attachments.as_ref(),
+        &inkan_xml::Limits::DEFAULT,
+        &store,
+        &inter,
+        &o,
+        purpose,
+    )?;
+    let report = inkan_verify::report::XmlReport::new(&v, at);
+    let mut lines = Vec::new();
+    for (i, s) in v.signatures.iter().enumerate() {
+        let name = s.id.clone().unwrap_or_else(|| format!("#{}", i + 1));
+        match &s.result {
+            Ok(ok) => {
+                let who = ok
+                    .identity
+                    .as_ref()
+                    .and_then(|id| id.name.clone())
+                    .unwrap_or_else(|| ok.signer.subject().to_string());
+                lines.push(format!(
+                    "VALID signature {name} by {who} ({} certificate)",
+                    ok.kind.as_str()
+                ));
+                lines.push(format!(
+                    "  revocation: {}",
+                    status_text(ok.signer_status(), rev.checked)
+                ));
+                lines.push(format!(
+                    "  anchor:     {} ({})",
+                    ok.path.anchor.cert.subject(),
+                    anchor_label(&ok.path)
+                ));
             }
-            for r in &s.references {
-                match &r.result {
-                    Ok(()) => lines.push(format!("  reference {:?}: ok", r.uri)),
-                    Err(e) => lines.push(format!("  reference {:?}: {e} [{}]", r.uri, e.code())),
-                }
-            }
+            Err(e) => lines.push(format!("INVALID signature {name}: {e} [{}]", e.code())),
         }
-        if !v.unsigned.is_empty() {
-            lines.push(format!(
-                "INVALID document: no valid signature covers {} [xml-wrapping]",
-                v.unsigned.join(", ")
-            ));
-        }
-        lines.push(format!("  checked at: {at}"));
-        Ok((report, lines.join("\n")))
-    })();
-    match r {
-        Ok((report, text)) => {
-            let code = if report.valid {
-                exit::OK
-            } else {
-                exit::INVALID
-            };
-            if json_mode {
-                let mut v = serde_json::to_value(&report).unwrap_or(Value::Null);
-                if let Value::Object(m) = &mut v {
-                    m.insert("ok".into(), json!(true));
-                }
-                println!("{v}");
-            } else {
-                println!("{text}");
+        for r in &s.references {
+            match &r.result {
+                Ok(()) => lines.push(format!("  reference {:?}: ok", r.uri)),
+                Err(e) => lines.push(format!("  reference {:?}: {e} [{}]", r.uri, e.code())),
             }
-            code
-        }
-        Err(Failure::Invalid(e)) => {
-            if json_mode {
-                println!(
-                    "{}",
-                    json!({"ok": true, "valid": false, "signatures": [], "error": ErrorReport::from(&e)})
-                );
-            } else {
-                println!("INVALID: {e} [{}]", e.code());
-            }
-            exit::INVALID
-        }
-        Err(Failure::Cli(e)) => {
-            if json_mode {
-                let mut v = e.to_json();
-                if let Some(o) = v.as_object_mut() {
-                    o.insert("valid".into(), json!(false));
-                }
-                println!("{v}");
-            } else {
-                eprintln!("inkan: {} [{}]", e.message, e.code);
-            }
-            e.exit
         }
     }
+    if !v.unsigned.is_empty() {
+        lines.push(format!(
+            "INVALID document: no valid signature covers {} [xml-wrapping]",
+            v.unsigned.join(", ")
+        ));
+    }
+    lines.push(format!("  checked at: {at}"));
+    let mut v = valid(&report, lines.join("\n"))?;
+    v.valid = report.valid;
+    Ok(v)
 }
