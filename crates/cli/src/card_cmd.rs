@@ -360,7 +360,7 @@ fn prepare(cmd: &CardCmd, args: &ReaderArgs) -> Result<Prepared, CliError> {
                     })?
                     .to_owned();
                 let bytes =
-                    inkan_verify::fs::read_bounded(a, inkan_xml_max_attachment(), "attachment")
+                    inkan_verify::fs::read_bounded(a, inkan_xml::egov::MAX_TOTAL, "attachment")
                         .map_err(|e| xml_read_error(a, e))?;
                 spec.references
                     .push(inkan_signer::xml::RefSpec::File { name, bytes });
@@ -680,11 +680,6 @@ async fn status(card: &mut Card) -> Result<Outcome, CliError> {
         json: json!({"token": {"label": token.label, "kind": token.kind.name()}, "certificates": certs, "pins": pins}),
         text: text.join("\n"),
     })
-}
-
-/// Largest attached file `sign-xml` reads (an e-Gov package's bound).
-fn inkan_xml_max_attachment() -> u64 {
-    256 << 20
 }
 
 fn xml_read_error(path: &Path, e: inkan_verify::Error) -> CliError {

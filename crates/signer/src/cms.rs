@@ -335,16 +335,7 @@ impl PreparedCms {
         let cert = Certificate::from_der(signer_cert_der).map_err(|e| CmsError::Certificate {
             detail: e.to_string(),
         })?;
-        let spki = cert
-            .tbs_certificate()
-            .subject_public_key_info()
-            .to_der()
-            .map_err(enc)?;
-        let key = VerifyingKey::<Sha256>::from_public_key_der(&spki).map_err(|e| {
-            CmsError::Certificate {
-                detail: format!("not an RSA public key: {e}"),
-            }
-        })?;
+        let key = verifying_key(&cert)?;
         if let Some(ca) = &opts.ca_certificate {
             Certificate::from_der(ca).map_err(|e| CmsError::Certificate {
                 detail: format!("CA certificate: {e}"),
@@ -469,6 +460,19 @@ impl PreparedCms {
             .map_err(enc)?;
         b.build().map_err(enc)
     }
+}
+
+/// The RSA key of `cert`'s subjectPublicKeyInfo (RFC 5280 §4.1.2.7), to check the card's
+/// signature before it is used (RSASSA-PKCS1-v1_5 with SHA-256, RFC 8017 §8.2.2).
+pub(crate) fn verifying_key(cert: &Certificate) -> Result<VerifyingKey<Sha256>, CmsError> {
+    let spki = cert
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .map_err(enc)?;
+    VerifyingKey::<Sha256>::from_public_key_der(&spki).map_err(|e| CmsError::Certificate {
+        detail: format!("not an RSA public key: {e}"),
+    })
 }
 
 /// Largest document [`sign_document`] takes (the CMS is built in memory).

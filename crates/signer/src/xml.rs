@@ -12,11 +12,9 @@
 
 use core::fmt;
 
-use der::{Decode, Encode};
-use rsa::pkcs1v15::{Signature, VerifyingKey};
+use der::Decode;
+use rsa::pkcs1v15::Signature;
 use rsa::signature::Verifier;
-use sha2::Sha256;
-use spki::DecodePublicKey;
 use x509_cert::Certificate;
 
 use inkan_apdu::Transport;
@@ -92,13 +90,7 @@ pub fn check_xml(document: &[u8], spec: &SignSpec, limits: &Limits) -> Result<()
 fn verify_value(cert_der: &[u8], signed_info: &[u8], sig: &[u8]) -> Result<(), XmlSignError> {
     let bad = |detail: String| XmlSignError::BadSignature { detail };
     let cert = Certificate::from_der(cert_der).map_err(|e| bad(e.to_string()))?;
-    let spki = cert
-        .tbs_certificate()
-        .subject_public_key_info()
-        .to_der()
-        .map_err(|e| bad(e.to_string()))?;
-    let key = VerifyingKey::<Sha256>::from_public_key_der(&spki)
-        .map_err(|e| bad(format!("not an RSA public key: {e}")))?;
+    let key = crate::cms::verifying_key(&cert).map_err(|e| bad(e.to_string()))?;
     let s = Signature::try_from(sig).map_err(|e| bad(e.to_string()))?;
     key.verify(signed_info, &s)
         .map_err(|_| bad("the value does not verify with the signature certificate".into()))

@@ -134,11 +134,11 @@ pub fn prepare(input: &[u8], spec: &SignSpec, limits: &Limits) -> Result<Prepare
     for s in signature_elements(&xml) {
         if let Ok(info) = read_signature(&xml, s, &Profile::JPKI) {
             let over_root = info.references.iter().any(|r| {
-                matches!(
-                    dereference(&xml, r.uri.as_deref(), &NoAttachments),
-                    Ok(Target::Document)
-                ) || matches!(dereference(&xml, r.uri.as_deref(), &NoAttachments),
-                    Ok(Target::Element(n)) if n == root)
+                match dereference(&xml, r.uri.as_deref(), &NoAttachments) {
+                    Ok(Target::Document) => true,
+                    Ok(Target::Element(n)) => n == root,
+                    _ => false,
+                }
             });
             if over_root {
                 return Err(XmlError::malformed(
