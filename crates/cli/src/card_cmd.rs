@@ -280,7 +280,7 @@ enum Prepared {
     Certs(Option<SignPin>),
     Sign(KeyPin, DigestInfo),
     SignCms(SignPin, Vec<u8>),
-    SignXml(SignPin, Vec<u8>, inkan_signer::xml::SignSpec),
+    SignXml(SignPin, Vec<u8>, inkan_signer::xml::SignSpec, Vec<String>),
     Text(TextPin),
     Change(KeyPin, KeyPin),
 }
@@ -366,8 +366,8 @@ fn prepare(cmd: &CardCmd, args: &ReaderArgs) -> Result<Prepared, CliError> {
                     .push(inkan_signer::xml::RefSpec::File { name, bytes });
             }
             // The document and its references are checked before a PIN is asked for.
-            inkan_signer::check_xml(&doc, &spec, &limits).map_err(xml_sign_error)?;
-            Prepared::SignXml(sign_pin(args)?, doc, spec)
+            let refs = inkan_signer::check_xml(&doc, &spec, &limits).map_err(xml_sign_error)?;
+            Prepared::SignXml(sign_pin(args)?, doc, spec, refs)
         }
         CardCmd::Mynumber { .. } | CardCmd::Info { .. } | CardCmd::Photo { .. } => {
             Prepared::Text(text_pin(args)?)
@@ -496,7 +496,7 @@ async fn execute(
                 ),
             })
         }
-        (CardCmd::SignXml { out, .. }, Prepared::SignXml(pin, doc, spec)) => {
+        (CardCmd::SignXml { out, .. }, Prepared::SignXml(pin, doc, spec, refs)) => {
             let signed = inkan_signer::sign_xml(
                 card,
                 &pin,
@@ -509,24 +509,6 @@ async fn execute(
             .await
             .map_err(xml_sign_error)?;
             write_file(out, &signed)?;
-            let refs: Vec<String> = spec
-                .references
-                .iter()
-                .map(|r| match r {
-                    inkan_signer::xml::RefSpec::Id(id) if id.is_empty() => String::new(),
-                    inkan_signer::xml::RefSpec::Id(id) => format!("#{id}"),
-                    inkan_signer::xml::RefSpec::File { name, .. } => name.clone(),
-                })
-                .collect();
-            // With --enveloped and no --ref, the reference is the document element's id.
-            let refs = if refs.is_empty() && spec.enveloped {
-                let root_id = inkan_xml::parse(&doc, &inkan_signer::xml::Limits::DEFAULT)
-                    .ok()
-                    .and_then(|x| x.root().ok().and_then(|r| x.id_of(r).map(str::to_owned)));
-                vec![root_id.map(|i| format!("#{i}")).unwrap_or_default()]
-            } else {
-                refs
-            };
             Ok(Outcome {
                 json: json!({"key": "sign", "format": "xml", "signature_method": "rsa-sha256", "enveloped": spec.enveloped, "references": refs, "out": out.display().to_string(), "len": signed.len()}),
                 text: format!(

@@ -80,11 +80,18 @@ impl From<XmlError> for XmlSignError {
 }
 
 /// Checks that `spec` can be applied to `document` before any PIN is sent: the
-/// document parses within `limits`, the references exist and are allowed. (The
-/// certificates are not known yet; [`sign_xml`] prepares again with them.)
-pub fn check_xml(document: &[u8], spec: &SignSpec, limits: &Limits) -> Result<(), XmlSignError> {
-    inkan_xml::prepare(document, spec, limits)?;
-    Ok(())
+/// document parses within `limits`, the references exist and are allowed. Returns the
+/// reference URIs the signature will carry (percent-decoded; see
+/// [`inkan_xml::PreparedXml::references`]). (The certificates are not known yet;
+/// [`sign_xml`] prepares again with them.)
+pub fn check_xml(
+    document: &[u8],
+    spec: &SignSpec,
+    limits: &Limits,
+) -> Result<Vec<String>, XmlSignError> {
+    Ok(inkan_xml::prepare(document, spec, limits)?
+        .references()
+        .to_vec())
 }
 
 fn verify_value(cert_der: &[u8], signed_info: &[u8], sig: &[u8]) -> Result<(), XmlSignError> {

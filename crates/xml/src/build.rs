@@ -15,7 +15,9 @@ use base64ct::{Base64, Encoding};
 use inkan_profile::xmldsig as u;
 
 use crate::alg::{C14nMethod, DigestAlg, SignatureAlg, Transform};
-use crate::dsig::{NoAttachments, ReferenceInfo, Target, dereference, digest_target};
+use crate::dsig::{
+    NoAttachments, ReferenceInfo, Target, dereference, digest_target, percent_decode,
+};
 use crate::dsig::{read_signature, signature_elements, signed_info_bytes};
 use crate::error::XmlError;
 use crate::profile::{Profile, describe};
@@ -58,6 +60,7 @@ pub struct PreparedXml {
     tail: Vec<u8>,
     signed_info: Vec<u8>,
     id: String,
+    references: Vec<String>,
 }
 
 impl PreparedXml {
@@ -69,6 +72,12 @@ impl PreparedXml {
     /// The new signature's `Id`.
     pub fn signature_id(&self) -> &str {
         &self.id
+    }
+
+    /// The URIs of its references as they read once percent-decoded (`#RKO0010`,
+    /// `#構成情報`, `a.pdf`; `""` for the whole document).
+    pub fn references(&self) -> &[String] {
+        &self.references
     }
 
     /// The signed document: `signature` (RSASSA-PKCS1-v1_5, the card's output) placed in
@@ -243,11 +252,16 @@ pub fn prepare(input: &[u8], spec: &SignSpec, limits: &Limits) -> Result<Prepare
     let info = read_signature(&full_xml, node, &Profile::JPKI)?;
     let signed_info = signed_info_bytes(&full_xml, &info)?;
     let split = at + value_at;
+    let references = planned
+        .iter()
+        .map(|r| percent_decode(r.uri.as_deref().unwrap_or_default()))
+        .collect::<Result<_, _>>()?;
     Ok(PreparedXml {
         head: full.get(..split).unwrap_or_default().to_vec(),
         tail: full.get(split..).unwrap_or_default().to_vec(),
         signed_info,
         id,
+        references,
     })
 }
 
