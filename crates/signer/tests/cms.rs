@@ -8,53 +8,14 @@
     clippy::panic
 )]
 
+mod common;
+use common::{DOC, SIGNING_TIME, opts, pin, run, sim, store};
 use der::{Decode, Encode};
-use inkan_card::{LastTry, MyNumberCard, SignPin};
+use inkan_card::{LastTry, SignPin};
 use inkan_signer::{CmsOptions, PreparedCms, sign_document};
-use inkan_sim::pki::TestPki;
-use inkan_sim::{InitOptions, SimTransport, SoftCard};
+use inkan_sim::InitOptions;
 use inkan_verify::signed::cms::Content;
-use inkan_verify::{
-    Cert, CertKind, CrlSet, RevocationOptions, Sex, TrustStore, UnixTime, ValidationOptions,
-    verify_cms,
-};
-
-const DOC: inkan_verify::Purpose = inkan_verify::Purpose::Document {
-    allow_auth_cert: false,
-};
-
-/// 2024-04-15T00:00:00Z: inside the sim's CRL window (issued 2024-04-01, +30 days).
-const AT: &str = "2024-04-15T00:00:00Z";
-/// 2024-04-10T09:00:00Z.
-const SIGNING_TIME: u64 = 1_712_739_600;
-
-fn run<F: std::future::Future>(f: F) -> F::Output {
-    pollster::block_on(f)
-}
-
-fn sim(opts: &InitOptions) -> (MyNumberCard<SimTransport>, TestPki) {
-    let (sc, pki) = SoftCard::generate_with_pki(opts).unwrap();
-    (
-        run(MyNumberCard::connect(SimTransport::new(sc))).unwrap(),
-        pki,
-    )
-}
-
-fn store(pki: &TestPki) -> TrustStore {
-    let mut s = TrustStore::new();
-    for r in &pki.sign_roots {
-        s.add_explicit(r.cert_der()).unwrap();
-    }
-    s
-}
-
-fn opts() -> ValidationOptions<'static> {
-    ValidationOptions::new(UnixTime::parse_rfc3339(AT).unwrap())
-}
-
-fn pin() -> SignPin {
-    SignPin::new("ABC123").unwrap()
-}
+use inkan_verify::{Cert, CertKind, CrlSet, RevocationOptions, Sex, UnixTime, verify_cms};
 
 #[test]
 fn sign_document_attached_and_detached_verify() {

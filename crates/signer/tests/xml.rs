@@ -10,20 +10,17 @@
     clippy::panic
 )]
 
+mod common;
+use common::{AT, DOC, opts, pin, run, store};
 use inkan_card::{LastTry, MyNumberCard, SignPin};
 use inkan_signer::sign_xml;
 use inkan_signer::xml::{Limits, RefSpec, SignSpec};
 use inkan_sim::pki::TestPki;
-use inkan_sim::{InitOptions, SimTransport, SoftCard};
+use inkan_sim::{InitOptions, SimTransport};
 use inkan_verify::signed::xml::XmlVerification;
-use inkan_verify::{TrustStore, UnixTime, ValidationOptions, verify_xml};
+use inkan_verify::{UnixTime, verify_xml};
 use inkan_xml::NoAttachments;
 use inkan_xml::dsig::Attachments;
-
-const DOC: inkan_verify::Purpose = inkan_verify::Purpose::Document {
-    allow_auth_cert: false,
-};
-const AT: &str = "2024-04-15T00:00:00Z";
 
 const FILING: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <DATA xmlns="http://xml.e-tax.nta.go.jp/XSD/shotoku" xmlns:gen="http://xml.e-tax.nta.go.jp/XSD/general" id="DATA">
@@ -40,31 +37,15 @@ const DEDUCTION: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 const KOUSEI: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <構成管理><構成情報 id="構成情報"><申請書属性情報><申請種別>新規</申請種別></申請書属性情報><添付書類属性情報><ファイル名>a.pdf</ファイル名><ファイル名>b.txt</ファイル名></添付書類属性情報></構成情報></構成管理>"#;
 
-fn run<F: std::future::Future>(f: F) -> F::Output {
-    pollster::block_on(f)
-}
-
 fn sim() -> (MyNumberCard<SimTransport>, TestPki) {
-    let (sc, pki) = SoftCard::generate_with_pki(&InitOptions::default()).unwrap();
-    (
-        run(MyNumberCard::connect(SimTransport::new(sc))).unwrap(),
-        pki,
-    )
-}
-
-fn store(pki: &TestPki) -> TrustStore {
-    let mut s = TrustStore::new();
-    for r in &pki.sign_roots {
-        s.add_explicit(r.cert_der()).unwrap();
-    }
-    s
+    common::sim(&InitOptions::default())
 }
 
 fn sign(card: &mut MyNumberCard<SimTransport>, doc: &[u8], spec: &SignSpec) -> Vec<u8> {
     let mut steps = Vec::new();
     let out = run(sign_xml(
         card,
-        &SignPin::new("ABC123").unwrap(),
+        &pin(),
         doc,
         spec,
         &Limits::DEFAULT,
@@ -93,8 +74,7 @@ fn refs(ids: &[&str]) -> SignSpec {
 }
 
 fn check(doc: &[u8], att: &dyn Attachments, pki: &TestPki) -> XmlVerification {
-    let o = ValidationOptions::new(UnixTime::parse_rfc3339(AT).unwrap());
-    verify_xml(doc, att, &Limits::DEFAULT, &store(pki), &[], &o, DOC).unwrap()
+    verify_xml(doc, att, &Limits::DEFAULT, &store(pki), &[], &opts(), DOC).unwrap()
 }
 
 fn sig_code(v: &XmlVerification, i: usize) -> &'static str {
@@ -153,7 +133,7 @@ fn enveloped_deduction_certificate_and_no_second_signature_over_it() {
     // A second signature inside the root would break the first: refused before the card.
     let e = run(sign_xml(
         &mut card,
-        &SignPin::new("ABC123").unwrap(),
+        &pin(),
         &signed,
         &spec,
         &Limits::DEFAULT,
@@ -232,7 +212,7 @@ fn wrapping_the_referenced_id_moved_duplicated_or_elsewhere() {
     // Duplicated: a forged RKO0010 beside the signed one.
     let forged = r#"<RKO0010 id="RKO0010"><AMOUNT>9</AMOUNT></RKO0010>"#;
     let dup = signed.replacen("<dsig:Signature", &format!("{forged}<dsig:Signature"), 1);
-    let o = ValidationOptions::new(UnixTime::parse_rfc3339(AT).unwrap());
+    let o = opts();
     let e = verify_xml(
         dup.as_bytes(),
         &NoAttachments,
