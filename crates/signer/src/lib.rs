@@ -26,4 +26,4 @@ pub mod xml;
 pub use crate::cms::{CmsError, CmsOptions, MAX_DOCUMENT_LEN, PreparedCms, sign_document};
 pub use login::{Login, LoginError, MAX_CHALLENGE_LEN, login};
 pub use session::{CardStatus, CertEntry, ChangeablePin, PinInfo, Progress, Session, SessionError};
-pub use xml::{XmlSignError, check_xml, sign_xml};
+pub use xml::{XmlSignError, XmlTemplate, check_xml, sign_xml};

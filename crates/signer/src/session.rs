@@ -312,17 +312,23 @@ impl<T: Transport> Session<T> {
         last_try: LastTry,
         progress: Progress<'_>,
     ) -> Result<Vec<u8>, SessionError> {
+        let mut template =
+            inkan_xml::Template::new(document.to_vec(), spec.clone(), crate::xml::Limits::DEFAULT);
+        self.sign_xml_with(pin, &mut template, last_try, progress)
+            .await
+    }
+
+    /// Makes the XML signature `template` describes with the signature key (see
+    /// [`crate::xml::sign_with`]); the browser passes its XML module's template here.
+    pub async fn sign_xml_with(
+        &mut self,
+        pin: &str,
+        template: &mut dyn crate::xml::XmlTemplate,
+        last_try: LastTry,
+        progress: Progress<'_>,
+    ) -> Result<Vec<u8>, SessionError> {
         let pin = SignPin::new(pin).map_err(CardError::from)?;
-        Ok(crate::xml::sign_xml(
-            &mut self.card,
-            &pin,
-            document,
-            spec,
-            &crate::xml::Limits::DEFAULT,
-            last_try,
-            progress,
-        )
-        .await?)
+        Ok(crate::xml::sign_with(&mut self.card, &pin, template, last_try, progress).await?)
     }
 
     /// Signs a login challenge with the user-authentication key: RSASSA-PKCS1-v1_5 with

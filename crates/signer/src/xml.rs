@@ -18,9 +18,7 @@ use rsa::signature::Verifier;
 use x509_cert::Certificate;
 
 use inkan_apdu::Transport;
-use inkan_card::{
-    CardError, CertSlot, DigestInfo, HashAlg, KeyKind, LastTry, MyNumberCard, SignPin,
-};
+use inkan_card::{CardError, CertSlot, DigestInfo, KeyKind, LastTry, MyNumberCard, SignPin};
 pub use inkan_xml::{Limits, RefSpec, SignSpec, XmlError};
 
 /// Why an XML signature could not be made.
@@ -103,14 +101,40 @@ fn verify_value(cert_der: &[u8], signed_info: &[u8], sig: &[u8]) -> Result<(), X
         .map_err(|_| bad("the value does not verify with the signature certificate".into()))
 }
 
+/// What builds the XML around the card's signature value, in the order the signer
+/// calls it. [`inkan_xml::Template`] is the implementation of the CLI and of native
+/// code; the browser's is the same type in a separate wasm module (loaded on first use,
+/// so the signer's bundle does not carry the XML code), reached through JavaScript,
+/// whose errors come back as [`XmlError::Relayed`].
+pub trait XmlTemplate {
+    /// Checks the document and the references before any PIN is sent; returns the
+    /// reference URIs the signature will carry.
+    fn check(&mut self) -> Result<Vec<String>, XmlError>;
+    /// Puts `certificates` (DER, the signer's first) in `KeyInfo` and returns the
+    /// canonical SignedInfo to sign.
+    fn prepare(&mut self, certificates: &[Vec<u8>]) -> Result<Vec<u8>, XmlError>;
+    /// The signed document, `signature` in SignatureValue.
+    fn finish(&mut self, signature: &[u8]) -> Result<Vec<u8>, XmlError>;
+}
+
+impl XmlTemplate for inkan_xml::Template {
+    fn check(&mut self) -> Result<Vec<String>, XmlError> {
+        inkan_xml::Template::check(self)
+    }
+
+    fn prepare(&mut self, certificates: &[Vec<u8>]) -> Result<Vec<u8>, XmlError> {
+        inkan_xml::Template::prepare(self, certificates).map(<[u8]>::to_vec)
+    }
+
+    fn finish(&mut self, signature: &[u8]) -> Result<Vec<u8>, XmlError> {
+        inkan_xml::Template::finish(self, signature)
+    }
+}
+
 /// Signs `document` with the card's signature key as `spec` says and returns the
 /// signed document: the input with one `dsig:Signature` added, every other byte
-/// unchanged. `spec.certificates` is filled here with the signature certificate and the
-/// signature CA certificate read from the card.
-///
-/// The document and references are checked before the PIN is sent (an error there
-/// costs no try); the PIN is verified through the lockout guard, once; `progress` hears
-/// [`crate::step`]s in order.
+/// unchanged. `spec.certificates` is replaced by the signature certificate and the
+/// signature CA certificate read from the card. See [`sign_with`].
 pub async fn sign_xml<T: Transport>(
     card: &mut MyNumberCard<T>,
     pin: &SignPin,
@@ -120,19 +144,36 @@ pub async fn sign_xml<T: Transport>(
     last_try: LastTry,
     progress: &mut dyn FnMut(&'static str),
 ) -> Result<Vec<u8>, XmlSignError> {
-    check_xml(document, spec, limits)?;
+    let mut template = inkan_xml::Template::new(document.to_vec(), spec.clone(), *limits);
+    sign_with(card, pin, &mut template, last_try, progress).await
+}
+
+/// Makes the signature `template` describes with the card's signature key.
+///
+/// The document and references are checked before the PIN is sent (an error there
+/// costs no try); the PIN is verified through the lockout guard, once; the signature
+/// certificate and the signature CA certificate go in `KeyInfo`; the card signs the
+/// DigestInfo of SHA-256 over the canonical SignedInfo; the value is checked against
+/// the certificate before it is placed. `progress` hears [`crate::step`]s in order.
+pub async fn sign_with<T: Transport>(
+    card: &mut MyNumberCard<T>,
+    pin: &SignPin,
+    template: &mut dyn XmlTemplate,
+    last_try: LastTry,
+    progress: &mut dyn FnMut(&'static str),
+) -> Result<Vec<u8>, XmlSignError> {
+    template.check()?;
     progress(crate::step::VERIFY_PIN);
     let cert = card.read_sign_certificate(pin, last_try).await?;
     progress(crate::step::READ_CERTIFICATE);
     let ca = card.read_certificate(CertSlot::SignCa).await?;
     progress(crate::step::PREPARE);
-    let mut spec = spec.clone();
-    spec.certificates = core::iter::once(cert.clone()).chain(ca).collect();
-    let prepared = inkan_xml::prepare(document, &spec, limits)?;
+    let certificates: Vec<Vec<u8>> = core::iter::once(cert.clone()).chain(ca).collect();
+    let signed_info = template.prepare(&certificates)?;
     progress(crate::step::CARD_SIGNS);
-    let di = DigestInfo::of_data(HashAlg::Sha256, prepared.signed_info());
+    let di = DigestInfo::sha256(&signed_info);
     let sig = card.sign_verified(KeyKind::Sign, &di).await?;
     progress(crate::step::FINISH);
-    verify_value(&cert, prepared.signed_info(), &sig)?;
-    Ok(prepared.finish(&sig))
+    verify_value(&cert, &signed_info, &sig)?;
+    Ok(template.finish(&sig)?)
 }

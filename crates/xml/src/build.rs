@@ -90,6 +90,59 @@ impl PreparedXml {
     }
 }
 
+/// A signature to be made over one document, in the three steps a signer takes around
+/// the card: [`Template::check`] before any PIN is sent, [`Template::prepare`] once the
+/// certificates are read (they go in `KeyInfo`, which SignedInfo does not cover), and
+/// [`Template::finish`] with the card's value.
+#[derive(Clone, Debug)]
+pub struct Template {
+    document: Vec<u8>,
+    spec: SignSpec,
+    limits: Limits,
+    prepared: Option<PreparedXml>,
+}
+
+impl Template {
+    /// A signature over `document` as `spec` says (its `certificates` are replaced by
+    /// [`Template::prepare`]'s), read within `limits`.
+    pub fn new(document: Vec<u8>, spec: SignSpec, limits: Limits) -> Self {
+        Template {
+            document,
+            spec,
+            limits,
+            prepared: None,
+        }
+    }
+
+    /// Checks that the signature can be made (see [`prepare`] for what is refused) and
+    /// returns the reference URIs it will carry ([`PreparedXml::references`]).
+    pub fn check(&self) -> Result<Vec<String>, XmlError> {
+        Ok(prepare(&self.document, &self.spec, &self.limits)?
+            .references()
+            .to_vec())
+    }
+
+    /// Prepares the signature with `certificates` (DER, the signer's first) in
+    /// `KeyInfo/X509Data` and returns the canonical SignedInfo to sign.
+    pub fn prepare(&mut self, certificates: &[Vec<u8>]) -> Result<&[u8], XmlError> {
+        self.spec.certificates = certificates.to_vec();
+        let prepared = self
+            .prepared
+            .insert(prepare(&self.document, &self.spec, &self.limits)?);
+        Ok(prepared.signed_info())
+    }
+
+    /// The signed document with `signature` in SignatureValue. Refused (as malformed
+    /// use) before [`Template::prepare`] succeeded, or a second time.
+    pub fn finish(&mut self, signature: &[u8]) -> Result<Vec<u8>, XmlError> {
+        let prepared = self
+            .prepared
+            .take()
+            .ok_or_else(|| XmlError::malformed("the signature was not prepared (prepare first)"))?;
+        Ok(prepared.finish(signature))
+    }
+}
+
 /// The digest and signature methods inkan signs with.
 pub const SIGN_DIGEST: DigestAlg = DigestAlg::Sha256;
 /// See [`SIGN_DIGEST`].
@@ -327,4 +380,46 @@ fn template(id: &str, refs: &[ReferenceInfo], certs: &[Vec<u8>]) -> (String, usi
     }
     s.push_str(&format!("</{p}:Signature>"));
     (s, value_at)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    const DOC: &[u8] = br#"<DATA id="DATA"><P id="P">x</P></DATA>"#;
+
+    fn template(id: &str) -> Template {
+        let spec = SignSpec {
+            references: vec![RefSpec::Id(id.into())],
+            ..SignSpec::default()
+        };
+        Template::new(DOC.to_vec(), spec, Limits::DEFAULT)
+    }
+
+    #[test]
+    fn template_steps_give_what_prepare_gives() {
+        let mut t = template("P");
+        assert_eq!(t.check().unwrap(), vec!["#P".to_owned()]);
+        let cert = vec![0x30, 0x03, 0x02, 0x01, 0x01];
+        let si = t.prepare(core::slice::from_ref(&cert)).unwrap().to_vec();
+        let spec = SignSpec {
+            references: vec![RefSpec::Id("P".into())],
+            certificates: vec![cert],
+            ..SignSpec::default()
+        };
+        let direct = prepare(DOC, &spec, &Limits::DEFAULT).unwrap();
+        assert_eq!(si, direct.signed_info());
+        assert_eq!(t.finish(b"sig").unwrap(), direct.finish(b"sig"));
+        // One value per preparation.
+        assert_eq!(t.finish(b"sig").unwrap_err().code(), "xml-malformed");
+    }
+
+    #[test]
+    fn template_refuses_before_it_prepares() {
+        let mut t = template("Q");
+        assert_eq!(t.check().unwrap_err().code(), "xml-reference-missing");
+        assert_eq!(t.finish(b"sig").unwrap_err().code(), "xml-malformed");
+        assert_eq!(t.prepare(&[]).unwrap_err().code(), "xml-reference-missing");
+    }
 }

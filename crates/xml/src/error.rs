@@ -56,9 +56,42 @@ pub enum XmlError {
     },
     /// The document carries no XML signature.
     NoSignature,
+    /// An error another instance of this crate reported across a boundary (the
+    /// browser's XML module, a separate wasm instance, to the signer's): its code and
+    /// message as they were. Made by [`XmlError::relayed`].
+    Relayed {
+        /// One of [`XmlError::CODES`].
+        code: &'static str,
+        /// The message as the other side wrote it.
+        message: String,
+    },
 }
 
 impl XmlError {
+    /// Every code [`XmlError::code`] can return (the README's `xml-*` rows).
+    pub const CODES: [&'static str; 10] = [
+        "xml-malformed",
+        "xml-dtd-refused",
+        "xml-too-large",
+        "xml-duplicate-id",
+        "xml-reference-missing",
+        "xml-digest-mismatch",
+        "xml-unsupported-transform",
+        "xml-unsupported-algorithm",
+        "xml-wrapping",
+        "xml-no-signature",
+    ];
+
+    /// The error another instance reported as `code` and `message`; `None` when `code`
+    /// is not one of [`XmlError::CODES`].
+    pub fn relayed(code: &str, message: impl Into<String>) -> Option<Self> {
+        let code = Self::CODES.iter().find(|c| **c == code)?;
+        Some(XmlError::Relayed {
+            code,
+            message: message.into(),
+        })
+    }
+
     /// The stable kebab-case code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -72,6 +105,7 @@ impl XmlError {
             XmlError::UnsupportedAlgorithm { .. } => "xml-unsupported-algorithm",
             XmlError::Wrapping { .. } => "xml-wrapping",
             XmlError::NoSignature => "xml-no-signature",
+            XmlError::Relayed { code, .. } => code,
         }
     }
 
@@ -121,8 +155,46 @@ impl fmt::Display for XmlError {
             }
             XmlError::Wrapping { detail } => write!(f, "signature wrapping: {detail}"),
             XmlError::NoSignature => f.write_str("the document carries no XML signature"),
+            XmlError::Relayed { message, .. } => f.write_str(message),
         }
     }
 }
 
 impl std::error::Error for XmlError {}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn every_code_is_listed_and_relays_to_itself() {
+        let all = [
+            XmlError::malformed("x"),
+            XmlError::DtdRefused,
+            XmlError::TooLarge {
+                limit: "bytes",
+                max: 1,
+            },
+            XmlError::DuplicateId { id: "a".into() },
+            XmlError::ReferenceMissing { uri: "#a".into() },
+            XmlError::DigestMismatch { uri: "#a".into() },
+            XmlError::UnsupportedTransform {
+                algorithm: "u".into(),
+            },
+            XmlError::UnsupportedAlgorithm {
+                algorithm: "u".into(),
+            },
+            XmlError::wrapping("w"),
+            XmlError::NoSignature,
+        ];
+        assert_eq!(all.len(), XmlError::CODES.len());
+        for e in all {
+            assert!(XmlError::CODES.contains(&e.code()), "{}", e.code());
+            let r = XmlError::relayed(e.code(), e.to_string()).unwrap();
+            assert_eq!(r.code(), e.code());
+            assert_eq!(r.to_string(), e.to_string());
+        }
+        assert_eq!(XmlError::relayed("pin-wrong", "no"), None);
+    }
+}

@@ -37,7 +37,7 @@ pub mod profile;
 pub mod reader;
 
 pub use alg::{C14nMethod, DigestAlg, SignatureAlg, Transform};
-pub use build::{PreparedXml, RefSpec, SignSpec, prepare};
+pub use build::{PreparedXml, RefSpec, SignSpec, Template, prepare};
 pub use dsig::{Attachments, NoAttachments, SignatureInfo, Target};
 pub use error::XmlError;
 pub use profile::Profile;
