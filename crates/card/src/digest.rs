@@ -99,8 +99,32 @@ impl DigestInfo {
         DigestInfo(v)
     }
 
+    /// SHA-256 of `data`, wrapped: [`DigestInfo::of_data`] with [`HashAlg::Sha256`]
+    /// without linking the other hashes (the browser's signer uses only this one).
+    pub fn sha256(data: &[u8]) -> Self {
+        let mut v = HashAlg::Sha256.digest_info_prefix().to_vec();
+        v.extend_from_slice(&sha2::Sha256::digest(data));
+        DigestInfo(v)
+    }
+
     /// The DER bytes.
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_shortcut_is_of_data_with_sha256() {
+        for data in [&b""[..], b"abc", &[0u8; 200]] {
+            assert_eq!(
+                DigestInfo::sha256(data),
+                DigestInfo::of_data(HashAlg::Sha256, data)
+            );
+        }
+        assert_eq!(DigestInfo::sha256(b"abc").as_bytes().len(), 19 + 32);
     }
 }

@@ -38,7 +38,7 @@ use der::asn1::{ObjectIdentifier as Oid, OctetString, SetOfVec};
 use der::{Any, Decode, Encode, Sequence, Tag};
 use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::signature::{Keypair, Signer, Verifier};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 use spki::{AlgorithmIdentifierOwned, DecodePublicKey, SignatureAlgorithmIdentifier};
 use x509_cert::Certificate;
 use x509_cert::attr::Attribute;
@@ -47,9 +47,7 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Time;
 
 use inkan_apdu::Transport;
-use inkan_card::{
-    CardError, CertSlot, DigestInfo, HashAlg, KeyKind, LastTry, MyNumberCard, SignPin,
-};
+use inkan_card::{CardError, CertSlot, DigestInfo, KeyKind, LastTry, MyNumberCard, SignPin};
 
 /// `id-data` (RFC 5652 §4).
 const ID_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.1");
@@ -226,7 +224,7 @@ fn signing_certificate_v2_attribute(cert: &Certificate, der: &[u8]) -> Result<At
     let tbs = cert.tbs_certificate();
     let id = EssCertIdV2 {
         hash_algorithm: None,
-        cert_hash: OctetString::new(HashAlg::Sha256.hash(der)).map_err(enc)?,
+        cert_hash: OctetString::new(Sha256::digest(der).to_vec()).map_err(enc)?,
         issuer_serial: Some(IssuerSerial {
             issuer: vec![GeneralName::DirectoryName(tbs.issuer().clone())],
             serial_number: tbs.serial_number().clone(),
@@ -345,7 +343,7 @@ impl PreparedCms {
             cert_der: signer_cert_der.to_vec(),
             cert,
             key,
-            content_digest: HashAlg::Sha256.hash(content),
+            content_digest: Sha256::digest(content).to_vec(),
             content: if opts.detached {
                 Vec::new()
             } else {
@@ -353,7 +351,7 @@ impl PreparedCms {
             },
             opts,
             signed_attrs: Vec::new(),
-            digest_info: DigestInfo::of_data(HashAlg::Sha256, &[]),
+            digest_info: DigestInfo::sha256(&[]),
         };
         let recorder = p.signer(None);
         p.build(&recorder)?;
@@ -363,7 +361,7 @@ impl PreparedCms {
             .ok_or_else(|| CmsError::Encoding {
                 detail: "the builder produced no signed attributes".into(),
             })?;
-        p.digest_info = DigestInfo::of_data(HashAlg::Sha256, &attrs);
+        p.digest_info = DigestInfo::sha256(&attrs);
         p.signed_attrs = attrs;
         Ok(p)
     }

@@ -3,9 +3,7 @@
 
 use core::fmt;
 use inkan_apdu::Transport;
-use inkan_card::{
-    AuthPin, CardError, CertSlot, DigestInfo, HashAlg, KeyPin, LastTry, MyNumberCard,
-};
+use inkan_card::{AuthPin, CardError, CertSlot, DigestInfo, KeyPin, LastTry, MyNumberCard};
 
 /// The largest challenge [`login`] signs.
 pub const MAX_CHALLENGE_LEN: usize = 4096;
@@ -85,7 +83,7 @@ pub async fn login<T: Transport>(
         });
     }
     progress(crate::step::VERIFY_PIN);
-    let digest_info = DigestInfo::of_data(HashAlg::Sha256, challenge);
+    let digest_info = DigestInfo::sha256(challenge);
     let signature = card
         .sign(&KeyPin::Auth(pin), &digest_info, last_try)
         .await?;
