@@ -23,6 +23,7 @@ const TEXT = {
     "card.noSign": "Taro Miseinen (no signature certificate)",
     "tab.overview": "Card",
     "tab.sign": "Sign a file",
+    "tab.xml": "Sign an XML filing",
     "tab.login": "Log in",
     "tab.identity": "My Number & info",
     "tab.pin": "Change PIN",
@@ -41,6 +42,18 @@ const TEXT = {
     "sign.download": "Download the signature (.p7s)",
     "sign.noFile": "Choose a file to sign first.",
     "sign.done": "Signed. The .p7s is ready to download.",
+    "xml.title": "Sign an XML filing",
+    "xml.intro": "e-Tax filings (.xtx) and e-Gov applications carry their signature inside the XML: the card signs the procedure element and a dsig:Signature is added after it. No other byte of the file changes.",
+    "xml.file": "XML file (.xtx, .xml); without one, the built-in sample filing is signed",
+    "xml.sample": "The sample filing (sample.xtx, {size} B)",
+    "xml.useSample": "Use the sample filing",
+    "xml.showSample": "Show the sample filing",
+    "xml.ref": "Reference ids (the procedure element; several separated by spaces)",
+    "xml.enveloped": "Enveloped signature over the whole document (deduction certificates; leave the reference ids empty)",
+    "xml.button": "Sign the filing",
+    "xml.download": "Download the signed filing",
+    "xml.noRef": "Give the id of the element to sign (e.g. RKO0010), or choose an enveloped signature.",
+    "xml.done": "Signed. {name} is ready to download.",
     "login.title": "Log in with your card",
     "login.intro": "A website sends a random challenge; the card signs it with the user-authentication key. The certificate holds no personal data.",
     "login.challenge": "Challenge (from the website)",
@@ -124,6 +137,13 @@ const TEXT = {
     "err.not-my-number-card": "This card is not a My Number Card.",
     "err.no-signature-certificate": "This card has no signature certificate (cards of children under 15 have none).",
     "err.aborted": "Cancelled.",
+    "err.xml-malformed": "This file cannot be signed as asked: it is not well-formed XML (UTF-8), or its document element is empty or already covered by a signature. Nothing was sent to the card.",
+    "err.xml-dtd-refused": "This XML file has a DOCTYPE declaration; files with a DTD are refused. Nothing was sent to the card.",
+    "err.xml-too-large": "This XML file is over a size limit (64 MiB, nesting depth 256, attributes or elements). Nothing was sent to the card.",
+    "err.xml-duplicate-id": "Two elements of this XML file have the same id (or the signature id is taken). Nothing was sent to the card.",
+    "err.xml-reference-missing": "No element of the file has the reference id given. Check the id (e.g. RKO0010). Nothing was sent to the card.",
+    "err.xml-wrapping": "That element cannot be signed: a reference must be a child of the document element (for the whole document, choose an enveloped signature). Nothing was sent to the card.",
+    "err.xml-bad-signature": "The card's signature does not match its signature certificate; no signed file was made.",
     "err.short.reader-blocked-by-browser": "The browser does not let web pages use this reader.",
     "err.short.reader-claimed-by-os": "The operating system is using this reader.",
   },
@@ -145,6 +165,7 @@ const TEXT = {
     "card.noSign": "未成年 太郎（署名用電子証明書なし）",
     "tab.overview": "カード",
     "tab.sign": "ファイルに署名",
+    "tab.xml": "XML申告データに署名",
     "tab.login": "ログイン",
     "tab.identity": "マイナンバーと基本4情報",
     "tab.pin": "暗証番号の変更",
@@ -163,6 +184,18 @@ const TEXT = {
     "sign.download": "署名ファイル（.p7s）をダウンロード",
     "sign.noFile": "先に署名するファイルを選んでください。",
     "sign.done": "署名しました。.p7s をダウンロードできます。",
+    "xml.title": "XML申告・申請データに署名",
+    "xml.intro": "e-Tax の申告データ（.xtx）や e-Gov の申請データは XML の中に署名を持ちます。カードが手続の要素に署名し、その後ろに dsig:Signature を追加します。ファイルのほかのバイトは変わりません。",
+    "xml.file": "XML ファイル（.xtx、.xml）。選ばない場合は組み込みのサンプル申告データに署名します",
+    "xml.sample": "サンプル申告データ（sample.xtx、{size} バイト）",
+    "xml.useSample": "サンプル申告データを使う",
+    "xml.showSample": "サンプル申告データを表示",
+    "xml.ref": "参照する ID（手続の要素。複数はスペースで区切る）",
+    "xml.enveloped": "文書全体へのエンベロープ署名（控除証明書など。参照する ID は空にする）",
+    "xml.button": "申告データに署名する",
+    "xml.download": "署名済みファイルをダウンロード",
+    "xml.noRef": "署名する要素の ID（例：RKO0010）を入力するか、エンベロープ署名を選んでください。",
+    "xml.done": "署名しました。{name} をダウンロードできます。",
     "login.title": "カードでログイン",
     "login.intro": "ウェブサイトが送るランダムなチャレンジに、カードが利用者証明用の鍵で署名します。証明書に個人情報は含まれません。",
     "login.challenge": "チャレンジ（ウェブサイトから）",
@@ -246,6 +279,13 @@ const TEXT = {
     "err.not-my-number-card": "マイナンバーカードではありません。",
     "err.no-signature-certificate": "このカードには署名用電子証明書がありません（15歳未満のカードなど）。",
     "err.aborted": "キャンセルしました。",
+    "err.xml-malformed": "このファイルには指定どおりに署名できません。整形式の XML（UTF-8）でないか、文書要素が空か、既に文書全体への署名があります。カードには何も送っていません。",
+    "err.xml-dtd-refused": "この XML ファイルには DOCTYPE 宣言があります。DTD を含むファイルは受け付けません。カードには何も送っていません。",
+    "err.xml-too-large": "この XML ファイルは上限（64 MiB、入れ子の深さ 256、属性数・要素数）を超えています。カードには何も送っていません。",
+    "err.xml-duplicate-id": "この XML ファイルには同じ ID を持つ要素が二つあります（または署名の ID が使用済みです）。カードには何も送っていません。",
+    "err.xml-reference-missing": "指定した参照 ID を持つ要素がファイルにありません。ID（例：RKO0010）を確かめてください。カードには何も送っていません。",
+    "err.xml-wrapping": "その要素には署名できません。参照先は文書要素の直下の要素です（文書全体にはエンベロープ署名を選んでください）。カードには何も送っていません。",
+    "err.xml-bad-signature": "カードの署名が署名用電子証明書と一致しません。署名済みファイルは作っていません。",
     "err.short.reader-blocked-by-browser": "ブラウザはこのリーダーをウェブページから使わせません。",
     "err.short.reader-claimed-by-os": "OS がこのリーダーを使用中です。",
     "err.reader-blocked-by-browser": "ブラウザはこのリーダー（スマートカードクラスの USB 機器）をウェブページから使わせません。代わりに使えるもの：ウェブページから使えるリーダー（NTTコミュニケーションズ SCR3310-NTTCom / SCR331-DI-NTTCom、ソニー PaSoRi RC-S380）、usb-unrestricted 権限付きの分離ウェブアプリ（Chrome 128 以降）や Web Smart Card API、Electron アプリ、または PC/SC を使う inkan コマンドラインツール。",
@@ -266,6 +306,7 @@ let card = null;
 let identity = null;
 let revealed = false;
 let signUrl = null;
+let xmlUrl = null;
 let busyController = null;
 
 function applyLang() {
@@ -273,6 +314,7 @@ function applyLang() {
   for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   for (const b of document.querySelectorAll("[data-lang]")) b.setAttribute("aria-pressed", String(b.dataset.lang === lang));
   if (card) renderIdentity();
+  renderXmlFile();
   renderGuidance();
 }
 
@@ -320,18 +362,21 @@ function showError(e) {
 }
 
 function setBusy(on) {
-  for (const b of document.querySelectorAll("main button, nav button")) {
-    if (b.id === "sign-cancel" || b.id === "unplug") continue;
+  for (const b of document.querySelectorAll("main button, nav button, #xml-form input")) {
+    if (b.id === "sign-cancel" || b.id === "xml-cancel" || b.id === "unplug") continue;
     b.disabled = on;
   }
   $("sign-cancel").hidden = !on;
+  $("xml-cancel").hidden = !on;
 }
 
 /**
  * Runs a card operation with the PIN from `input`, clearing the field at once. When only
- * one try is left, asks for confirmation (and the PIN again) before using it.
+ * one try is left, asks for confirmation (and the PIN again) before using it. When the
+ * first attempt is refused by an error `keepPin(e)` says sent nothing to the card, the PIN
+ * goes back into the field.
  */
-async function withPin(input, op) {
+async function withPin(input, op, keepPin = () => false) {
   let pin = input.value;
   input.value = "";
   busyController = new AbortController();
@@ -341,6 +386,7 @@ async function withPin(input, op) {
     try {
       return await op(pin, false, busyController.signal);
     } catch (e) {
+      if (keepPin(e) && input.value === "") input.value = pin;
       if (e.code !== "pin-last-try-needs-confirmation") throw e;
       pin = "";
       const again = await confirmLastTry(e.pin);
@@ -450,6 +496,19 @@ async function refresh() {
   }
 }
 
+/** The counters after an operation, with the controls still disabled (one at a time). */
+async function refreshAfter() {
+  setBusy(true);
+  $("sign-cancel").hidden = $("xml-cancel").hidden = true;
+  try {
+    await refresh();
+  } catch {
+    // the operation's own outcome is what is shown
+  } finally {
+    setBusy(false);
+  }
+}
+
 function dropCard() {
   card = null;
   $("pin-list").replaceChildren();
@@ -458,6 +517,7 @@ function dropCard() {
   renderIdentity();
   $("identity-result").hidden = true;
   $("sign-result").hidden = true;
+  clearXmlResult();
   $("login-result").hidden = true;
   show("connect");
 }
@@ -621,10 +681,97 @@ $("sign-form").addEventListener("submit", async (ev) => {
     a.download = file.name + ".p7s";
     $("sign-result").hidden = false;
     say(t("sign.done"), true);
-    await refresh().catch(() => {});
+    await refreshAfter();
   } catch (e) {
     showError(e);
-    if (card) await refresh().catch(() => {});
+    if (card) await refreshAfter();
+  }
+});
+
+// Sign XML: an e-Tax-shaped sample filing unless the person picks a file.
+const SAMPLE_XTX = `<?xml version="1.0" encoding="UTF-8"?>
+<DATA xmlns="http://xml.e-tax.nta.go.jp/XSD/shotoku" xmlns:gen="http://xml.e-tax.nta.go.jp/XSD/general" id="DATA">
+  <RKO0010 VR="24.0.0" id="RKO0010">
+    <gen:NENBUN>令和6年分</gen:NENBUN>
+    <gen:NOZEISHA_NM>試験 花子</gen:NOZEISHA_NM>
+    <gen:NOZEISHA_ADR>東京都千代田区霞が関3-1-1</gen:NOZEISHA_ADR>
+    <SHUNYU_KYUYO>4800000</SHUNYU_KYUYO>
+    <SHOTOKU_KYUYO>3340000</SHOTOKU_KYUYO>
+    <SHOTOKU_GOKEI>3340000</SHOTOKU_GOKEI>
+  </RKO0010>
+</DATA>
+`;
+let xmlFile = null; // null: the sample
+function renderXmlFile() {
+  $("xml-file-name").textContent = xmlFile
+    ? `${xmlFile.name} (${xmlFile.size} B)`
+    : t("xml.sample", { size: new TextEncoder().encode(SAMPLE_XTX).length });
+  $("xml-use-sample").hidden = !xmlFile;
+  $("xml-sample-box").hidden = !!xmlFile;
+}
+$("xml-sample-text").textContent = SAMPLE_XTX;
+$("xml-file").addEventListener("change", () => {
+  xmlFile = $("xml-file").files[0] ?? null;
+  renderXmlFile();
+});
+$("xml-use-sample").addEventListener("click", () => {
+  xmlFile = null;
+  $("xml-file").value = "";
+  renderXmlFile();
+});
+$("xml-enveloped").addEventListener("change", () => {
+  const ref = $("xml-ref");
+  if ($("xml-enveloped").checked && ref.value.trim() === "RKO0010") ref.value = "";
+  else if (!$("xml-enveloped").checked && ref.value.trim() === "") ref.value = "RKO0010";
+});
+$("xml-cancel").addEventListener("click", () => busyController?.abort());
+
+function clearXmlResult() {
+  if (xmlUrl) URL.revokeObjectURL(xmlUrl);
+  xmlUrl = null;
+  $("xml-download").removeAttribute("href");
+  $("xml-download").removeAttribute("download");
+  $("xml-result").hidden = true;
+}
+
+function signedName(name) {
+  const dot = name.lastIndexOf(".");
+  return dot > 0 ? `${name.slice(0, dot)}.signed${name.slice(dot)}` : `${name}.signed.xml`;
+}
+
+// Refusals of the document or its references come before the PIN is sent.
+const sentNothing = (e) => typeof e?.code === "string" && e.code.startsWith("xml-") && e.code !== "xml-bad-signature";
+
+$("xml-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const references = $("xml-ref").value.split(/[\s,]+/).filter(Boolean);
+  const enveloped = $("xml-enveloped").checked;
+  clearXmlResult(); // no link from an earlier attempt stays while this one runs or fails
+  if (!references.length && !enveloped) {
+    say(t("xml.noRef"));
+    return;
+  }
+  const file = xmlFile;
+  const name = signedName(file ? file.name : "sample.xtx");
+  try {
+    const xml = file ? new Uint8Array(await file.arrayBuffer()) : SAMPLE_XTX;
+    const signed = await withPin(
+      $("xml-pin"),
+      (pin, allowLastTry, signal) =>
+        card.signXml(xml, { references, enveloped, pin, allowLastTry, signal, onProgress: progress }),
+      sentNothing,
+    );
+    xmlUrl = URL.createObjectURL(new Blob([signed], { type: "application/xml" }));
+    const a = $("xml-download");
+    a.href = xmlUrl;
+    a.download = name;
+    $("xml-result").hidden = false;
+    say(t("xml.done", { name }), true);
+    await refreshAfter();
+  } catch (e) {
+    clearXmlResult();
+    showError(e);
+    if (card) await refreshAfter();
   }
 });
 

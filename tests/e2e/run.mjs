@@ -205,6 +205,112 @@ await test("sign a file; the .p7s verifies with openssl cms", async (page) => {
   execFileSync("openssl", ["cms", "-verify", "-binary", "-purpose", "any", "-inform", "DER", "-in", d, "-content", join(work, "d.txt"), "-CAfile", signRoots, "-out", "/dev/null"], { stdio: "pipe" });
 });
 
+const inkanBin = join(resolve(repo, process.env.CARGO_TARGET_DIR ?? "target"), "debug/inkan");
+
+// `inkan verify xml --json` on a signed file, trusting the virtual card's PKI (its roots of
+// every generation; CRLs not given: revocation is not checked).
+function verifyXml(file) {
+  let out;
+  try {
+    out = execFileSync(inkanBin, ["verify", "xml", "--in", file, "--trust-anchors", pki, "--json"], { stdio: ["ignore", "pipe", "pipe"] });
+  } catch (e) {
+    out = e.stdout; // exit 10: not valid; the JSON says why
+  }
+  return JSON.parse(out.toString());
+}
+
+async function signXmlOnPage(page, { pin, ref, enveloped = false }) {
+  await page.click("nav [data-view=xml]");
+  if (ref !== undefined) await page.fill("#xml-ref", ref);
+  if (enveloped) await page.check("#xml-enveloped");
+  await page.fill("#xml-pin", pin);
+  await page.click("#xml-button");
+}
+
+async function downloadXml(page, name) {
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#xml-download")]);
+  check(dl.suggestedFilename() === name, "download name: " + dl.suggestedFilename());
+  const file = join(work, `${Date.now()}-${name}`);
+  await dl.saveAs(file);
+  return file;
+}
+
+await test("sign the sample e-Tax filing; inkan verify xml says valid", async (page) => {
+  // The XML code is a module of its own, fetched on the first signXml only.
+  const xmlFetches = [];
+  page.on("request", (r) => {
+    if (/inkan_web_xml(_bg\.wasm|\.js)$/.test(r.url())) xmlFetches.push(r.url());
+  });
+  await connectVirtual(page);
+  await page.click("nav [data-view=xml]");
+  check(xmlFetches.length === 0, "XML module not loaded before signing: " + xmlFetches.join());
+  const sample = Buffer.from(await page.textContent("#xml-sample-text"));
+  check(sample.includes('<RKO0010 VR="24.0.0" id="RKO0010">'), "sample filing shown");
+  check((await page.inputValue("#xml-ref")) === "RKO0010", "default reference RKO0010");
+  await shot(page, "12-xml-form");
+  await signXmlOnPage(page, { pin: "ABC123" });
+  await page.waitForSelector("#xml-result:not([hidden])", { timeout: 60_000 });
+  check((await page.inputValue("#xml-pin")) === "", "PIN field cleared");
+  check(xmlFetches.filter((u) => u.endsWith("_bg.wasm")).length === 1, "XML module loaded once: " + xmlFetches.join());
+  await shot(page, "12-xml-signed");
+  const file = await downloadXml(page, "sample.signed.xtx");
+  const signed = readFileSync(file);
+  // One dsig:Signature inserted before </DATA>; every other byte as it was.
+  const at = sample.lastIndexOf("</DATA>");
+  check(signed.subarray(0, at).equals(sample.subarray(0, at)), "bytes before the signature unchanged");
+  check(signed.subarray(signed.length - (sample.length - at)).equals(sample.subarray(at)), "bytes after the signature unchanged");
+  const inserted = signed.subarray(at, signed.length - (sample.length - at)).toString();
+  check(inserted.startsWith("<dsig:Signature ") && inserted.endsWith("</dsig:Signature>"), "a dsig:Signature inserted");
+  let r = verifyXml(file);
+  check(r.valid === true && r.signatures.length === 1, "verify xml: " + JSON.stringify(r));
+  check(r.signatures[0].references.map((x) => x.uri).join() === "#RKO0010", "references #RKO0010: " + JSON.stringify(r.signatures[0].references));
+  check(r.signatures[0].valid === true, "signature valid");
+  // Enveloped, over the whole document (the reference field is emptied by the checkbox).
+  await page.check("#xml-enveloped");
+  check((await page.inputValue("#xml-ref")) === "", "enveloped empties the reference");
+  await page.fill("#xml-pin", "ABC123");
+  await page.click("#xml-button");
+  await page.waitForSelector("#xml-result:not([hidden])", { timeout: 60_000 });
+  r = verifyXml(await downloadXml(page, "sample.signed.xtx"));
+  check(r.valid === true && r.signatures.length === 1 && r.signatures[0].references[0].uri === "#DATA", "enveloped verifies: " + JSON.stringify(r));
+  // The person's own file replaces the sample.
+  await page.uncheck("#xml-enveloped");
+  await page.setInputFiles("#xml-file", { name: "filing.xtx", mimeType: "application/xml", buffer: sample });
+  check(await page.isHidden("#xml-sample-box"), "sample hidden when a file is chosen");
+  await page.fill("#xml-pin", "ABC123");
+  await page.click("#xml-button");
+  await page.waitForSelector("#xml-result:not([hidden])", { timeout: 60_000 });
+  r = verifyXml(await downloadXml(page, "filing.signed.xtx"));
+  check(r.valid === true && r.signatures.length === 1, "own file verifies: " + JSON.stringify(r));
+  check(xmlFetches.filter((u) => u.endsWith("_bg.wasm")).length === 1, "XML module still loaded once: " + xmlFetches.join());
+});
+
+await test("an unknown reference id is refused before the PIN is sent", async (page) => {
+  await connectVirtual(page);
+  await signXmlOnPage(page, { pin: "ABC123" });
+  await page.waitForSelector("#xml-result:not([hidden])", { timeout: 60_000 });
+  await signXmlOnPage(page, { pin: "ABC123", ref: "RKO9999" });
+  const m = await message(page);
+  check(/No element of the file has the reference id/.test(m), "xml-reference-missing message: " + m);
+  check(await page.isHidden("#xml-result"), "the earlier download link is cleared");
+  check((await page.getAttribute("#xml-download", "href")) === null, "no href left");
+  check((await page.inputValue("#xml-pin")) === "ABC123", "PIN kept: nothing was sent");
+  const tries = await page.evaluate(() => window.inkanDemo.card.device.virtualReader.retries("sign"));
+  check(tries === 5, "no PIN try used: " + tries);
+  await shot(page, "13-xml-reference-missing");
+  await page.click("[data-lang=ja]");
+  await page.click("#xml-button");
+  await page.waitForFunction(() => /参照 ID を持つ要素がファイルにありません/.test(document.querySelector("#message").textContent), null, { timeout: 60_000 });
+  check((await page.evaluate(() => window.inkanDemo.card.device.virtualReader.retries("sign"))) === 5, "still 5 tries");
+  await shot(page, "13-xml-reference-missing-ja");
+  // A wrong PIN does use a try and clears the field.
+  await page.fill("#xml-ref", "RKO0010");
+  await page.fill("#xml-pin", "WRONG1");
+  await page.click("#xml-button");
+  await page.waitForFunction(() => /残り 4 回/.test(document.querySelector("#message").textContent), null, { timeout: 60_000 });
+  check((await page.inputValue("#xml-pin")) === "", "PIN cleared after a VERIFY");
+});
+
 await test("login with the user-authentication key", async (page) => {
   await connectVirtual(page);
   await page.click("nav [data-view=login]");

@@ -17,6 +17,24 @@ export function init(moduleOrPath) {
   return ready;
 }
 
+let xmlReady;
+
+/**
+ * Loads the XML module (inkan_web_xml.js and its wasm; once). `signXml` calls it on first
+ * use, so pages that never sign XML never download it; call it yourself to start the
+ * download early or to pass the module's URL or bytes.
+ */
+export function initXml(moduleOrPath) {
+  xmlReady ??= import("./inkan_web_xml.js").then(async (m) => {
+    await m.default(moduleOrPath === undefined ? undefined : { module_or_path: moduleOrPath });
+    return m;
+  });
+  xmlReady.catch(() => {
+    xmlReady = undefined;
+  });
+  return xmlReady;
+}
+
 /** An error with a stable `code` (see the README's table) and a plain message. */
 export class InkanError extends Error {
   constructor(code, message, details = {}) {
@@ -222,6 +240,46 @@ export class Card extends EventTarget {
     const pin = pinArg(o.pin, "signature PIN");
     const at = o.signingTime instanceof Date ? o.signingTime.getTime() : Date.now();
     return call(() => this.#h.signDocument(bytes, pin, !!o.detached, !!o.allowLastTry, at, this.#opts(o)));
+  }
+
+  /**
+   * Signs an XML document with the signature key: an e-Tax filing (`.xtx`, references to
+   * the procedure element's id), a deduction certificate (`enveloped`) or an e-Gov
+   * `kousei.xml` (element ids plus the attached files by name). Returns the document with
+   * one `dsig:Signature` added before the document element's end tag; no other byte changes.
+   * The document and the references are checked before the PIN is sent: an `xml-*` error
+   * costs no try.
+   */
+  async signXml(xml, o = {}) {
+    const bytes = await toBytes(xml);
+    const references = o.references ?? [];
+    if (!Array.isArray(references) || !references.every((r) => typeof r === "string")) {
+      throw new InkanError("invalid-argument", "references must be an array of element ids (strings)");
+    }
+    if (o.attachments !== undefined && !Array.isArray(o.attachments)) {
+      throw new InkanError("invalid-argument", "attachments must be an array of { name, data }");
+    }
+    const attachments = [];
+    for (const a of o.attachments ?? []) {
+      if (!a || typeof a.name !== "string" || a.name === "" || a.data == null) {
+        throw new InkanError("invalid-argument", "each attachment is { name: string, data: Uint8Array }");
+      }
+      attachments.push({ name: a.name, data: await toBytes(a.data) });
+    }
+    if (o.signatureId != null && typeof o.signatureId !== "string") {
+      throw new InkanError("invalid-argument", "signatureId must be a string");
+    }
+    const pin = pinArg(o.pin, "signature PIN");
+    const spec = { references, attachments, enveloped: !!o.enveloped, signatureId: o.signatureId ?? undefined };
+    return call(async () => {
+      const xml = await initXml();
+      const template = new xml.XmlTemplate(bytes, spec);
+      try {
+        return await this.#h.signXml(template, pin, !!o.allowLastTry, this.#opts(o));
+      } finally {
+        template.free();
+      }
+    });
   }
 
   /** Signs a login challenge with the user-authentication key (SHA-256, PKCS#1 v1.5). */

@@ -9,10 +9,11 @@ use crate::js::{self, Obj};
 use crate::photo::{self, Rgba};
 use crate::pipe::Shared;
 use crate::session::{CardStatus, CertEntry, Session};
+use crate::xmlbridge::JsTemplate;
 use core::cell::{Cell, RefCell};
 use inkan_card::{BasicInfo, LastTry};
 use inkan_usb::registry::{self as readers, Filter};
-use js_sys::{Array, Function, Promise, Reflect, Uint8ClampedArray};
+use js_sys::{Array, Function, Promise, Reflect, Uint8Array, Uint8ClampedArray};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -236,11 +237,29 @@ fn report(f: &Option<Function>, event: JsValue) {
 
 type OpResult = Result<JsValue, WebError>;
 
+/// An operation's surroundings: the session taken out for it and its progress callback.
+struct Running {
+    session: Session<Driver>,
+    on_progress: Option<Function>,
+}
+
 async fn run_op(
     inner: Rc<Inner>,
     options: JsValue,
     op: impl AsyncFnOnce(&mut Session<Driver>, &mut dyn FnMut(&'static str)) -> OpResult,
 ) -> OpResult {
+    // Only the call of `op` is generic; what comes before and after is one function for
+    // every operation (the signer's bundle would otherwise carry a copy of each per
+    // method).
+    let mut run = begin(&inner, &options)?;
+    let on_progress = run.on_progress.clone();
+    let mut step = |s: &'static str| report(&on_progress, Obj::new().set("step", s).done());
+    let result = op(&mut run.session, &mut step).await;
+    end(&inner, run, result).await
+}
+
+/// Checks that an operation may start and takes the session out for it.
+fn begin(inner: &Inner, options: &JsValue) -> Result<Running, WebError> {
     if inner.closed.get() {
         return Err(WebError::new(
             code::NOT_CONNECTED,
@@ -253,7 +272,7 @@ async fn run_op(
             "another operation is running on this card; wait for it to finish",
         ));
     }
-    let signal = js::get(&options, "signal");
+    let signal = js::get(options, "signal");
     if js::get(&signal, "aborted").is_truthy() {
         return Err(WebError::new(code::ABORTED, "the operation was cancelled"));
     }
@@ -265,7 +284,7 @@ async fn run_op(
     inner.busy.set(true);
     inner.shared.aborted.set(false);
     *inner.shared.abort.borrow_mut() = js::abort_promise(&signal);
-    let on_progress = progress_fn(&options);
+    let on_progress = progress_fn(options);
     if let Some(f) = on_progress.clone() {
         session
             .card_mut()
@@ -281,8 +300,19 @@ async fn run_op(
     } else {
         session.card_mut().set_progress(Box::new(|_, _, _| {}));
     }
-    let mut step = |s: &'static str| report(&on_progress, Obj::new().set("step", s).done());
-    let result = op(&mut session, &mut step).await;
+    Ok(Running {
+        session,
+        on_progress,
+    })
+}
+
+/// Puts the session back after an operation (or shuts it when the reader went away)
+/// and gives the operation's result, or why it was cut short.
+async fn end(inner: &Inner, run: Running, result: OpResult) -> OpResult {
+    let Running {
+        mut session,
+        on_progress,
+    } = run;
     *inner.shared.abort.borrow_mut() = None;
     let aborted = inner.shared.aborted.replace(false);
     if result.is_err() && !inner.shared.gone.get() {
@@ -395,6 +425,27 @@ impl CardHandle {
                 .sign_document(&pin, &data, detached, t, last_try(allow_last_try), p)
                 .await?;
             Ok(js_sys::Uint8Array::from(cms.as_slice()).into())
+        })
+    }
+
+    /// Makes the XML signature `template` describes (an `XmlTemplate` of the XML module,
+    /// built by `inkan.js` from the document and the options) with the signature key:
+    /// the document with one `dsig:Signature` added, every other byte kept.
+    #[wasm_bindgen(js_name = signXml)]
+    pub fn sign_xml(
+        &self,
+        template: JsValue,
+        pin: String,
+        allow_last_try: bool,
+        options: JsValue,
+    ) -> Promise {
+        let pin = Zeroizing::new(pin);
+        let mut template = JsTemplate::new(template);
+        self.run(options, async move |s, p| {
+            let signed = s
+                .sign_xml(&pin, &mut template, last_try(allow_last_try), p)
+                .await?;
+            Ok(Uint8Array::from(signed.as_slice()).into())
         })
     }
 

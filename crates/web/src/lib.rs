@@ -8,8 +8,9 @@
 //! - [`certinfo`]: certificate summaries and expiry at an explicit time;
 //! - [`error`]: [`WebError`], a stable `code` and a plain message;
 //! - on `wasm32` only: `pipe` (a [`inkan_usb::UsbPipe`] over WebUSB), `device`
-//!   (opening and claiming a reader) and `api` (the wasm-bindgen exports behind the
-//!   `inkan` npm package).
+//!   (opening and claiming a reader), `api` (the wasm-bindgen exports behind the
+//!   `inkan` npm package) and `xmlbridge` (the XML module's template, loaded on first
+//!   use of `signXml`, as the signer's `XmlTemplate`).
 #![forbid(unsafe_code)]
 
 pub mod certinfo;
@@ -26,5 +27,7 @@ pub mod device;
 mod js;
 #[cfg(target_arch = "wasm32")]
 pub mod pipe;
+#[cfg(target_arch = "wasm32")]
+mod xmlbridge;
 
 pub use error::WebError;

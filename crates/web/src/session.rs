@@ -11,6 +11,8 @@ use inkan_card::{BasicInfo, CertSlot, LastTry, MyNumber, MyNumberCard, TokenInfo
 
 /// The steps an operation reports, in order, to a progress callback.
 pub use inkan_signer::step;
+/// What builds the XML around the card's signature (in the browser: the XML module's).
+pub use inkan_signer::xml::XmlTemplate;
 pub use inkan_signer::{ChangeablePin, Login, MAX_DOCUMENT_LEN, PinInfo, Progress};
 
 /// One certificate slot.
@@ -136,6 +138,22 @@ impl<T: Transport> Session<T> {
         Ok(self
             .inner
             .sign_document(pin, data, detached, signing_time, last_try, progress)
+            .await?)
+    }
+
+    /// One XML signature (`dsig:Signature`, RSA-SHA256) made with the signature key as
+    /// `template` describes; the document's other bytes unchanged. The document and the
+    /// references are checked before the PIN is sent (an `xml-*` error costs no try).
+    pub async fn sign_xml(
+        &mut self,
+        pin: &str,
+        template: &mut dyn XmlTemplate,
+        last_try: LastTry,
+        progress: Progress<'_>,
+    ) -> Result<Vec<u8>, WebError> {
+        Ok(self
+            .inner
+            .sign_xml_with(pin, template, last_try, progress)
             .await?)
     }
 

@@ -6,6 +6,7 @@
 use inkan_card::LastTry;
 use inkan_sim::{InitOptions, SimTransport, SoftCard};
 use inkan_web::session::{ChangeablePin, Session};
+use inkan_xml::{Limits, RefSpec, SignSpec, Template};
 
 fn session() -> Session<SimTransport> {
     let card = SoftCard::generate(&InitOptions::default()).unwrap();
@@ -103,4 +104,87 @@ fn my_number_basic_info_photo_and_change_pin() {
     .unwrap();
     pollster::block_on(s.forget_pins());
     pollster::block_on(s.authenticate("4321", b"c", LastTry::Refuse, &mut quiet())).unwrap();
+}
+
+const FILING: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<DATA xmlns="http://xml.e-tax.nta.go.jp/XSD/shotoku" xmlns:gen="http://xml.e-tax.nta.go.jp/XSD/general" id="DATA">
+  <RKO0010 VR="24.0.0" id="RKO0010"><gen:NENBUN>令和6年分</gen:NENBUN></RKO0010>
+</DATA>
+"#;
+
+/// The template the XML module builds in the browser (`inkan-web-xml` wraps this type).
+fn template(document: &[u8], ids: &[&str]) -> Template {
+    let spec = SignSpec {
+        references: ids.iter().map(|i| RefSpec::Id((*i).to_owned())).collect(),
+        ..SignSpec::default()
+    };
+    Template::new(document.to_vec(), spec, Limits::DEFAULT)
+}
+
+#[test]
+fn sign_xml_inserts_one_signature_and_changes_no_other_byte() {
+    let mut s = session();
+    let mut steps = Vec::new();
+    let signed = pollster::block_on(s.sign_xml(
+        "abc123",
+        &mut template(FILING.as_bytes(), &["RKO0010"]),
+        LastTry::Refuse,
+        &mut |st| steps.push(st),
+    ))
+    .unwrap();
+    let at = FILING.rfind("</DATA>").unwrap();
+    let tail = &FILING[at..];
+    let signed = String::from_utf8(signed).unwrap();
+    assert!(signed.starts_with(&FILING[..at]));
+    assert!(signed.ends_with(tail));
+    let inserted = &signed[at..signed.len() - tail.len()];
+    assert!(inserted.starts_with("<dsig:Signature "), "{inserted}");
+    assert!(inserted.contains(r##"URI="#RKO0010""##));
+    assert_eq!(inserted.matches("<dsig:X509Certificate>").count(), 2);
+    assert_eq!(
+        steps,
+        vec![
+            "verify-pin",
+            "read-certificate",
+            "prepare",
+            "card-signs",
+            "finish"
+        ]
+    );
+}
+
+#[test]
+fn sign_xml_refuses_a_missing_reference_before_the_pin() {
+    let mut s = session();
+    let mut steps = Vec::new();
+    let e = pollster::block_on(s.sign_xml(
+        "ABC123",
+        &mut template(FILING.as_bytes(), &["RKO9999"]),
+        LastTry::Refuse,
+        &mut |st| steps.push(st),
+    ))
+    .unwrap_err();
+    assert_eq!(e.code, "xml-reference-missing");
+    assert!(steps.is_empty(), "{steps:?}");
+    let e = pollster::block_on(s.sign_xml(
+        "ABC123",
+        &mut template(b"<!DOCTYPE a><a id=\"a\"><b id=\"b\"/></a>", &["b"]),
+        LastTry::Refuse,
+        &mut quiet(),
+    ))
+    .unwrap_err();
+    assert_eq!(e.code, "xml-dtd-refused");
+    let st = pollster::block_on(s.status(&mut quiet())).unwrap();
+    assert_eq!(st.pins.first().and_then(|p| p.remaining), Some(5));
+    let e = pollster::block_on(s.sign_xml(
+        "WRONG1",
+        &mut template(FILING.as_bytes(), &["RKO0010"]),
+        LastTry::Refuse,
+        &mut quiet(),
+    ))
+    .unwrap_err();
+    assert_eq!(
+        (e.code, e.pin, e.retries_left),
+        ("pin-wrong", Some("sign"), Some(4))
+    );
 }
