@@ -425,7 +425,13 @@ await test("unplugging mid-signature gives a clear error and the page recovers",
 });
 
 await test("My Number, basic 4 info (masked until revealed) and the face photo", async (page) => {
+  // The JPEG 2000 decoder is a module of its own, fetched when the photo is asked for.
+  const photoFetches = [];
+  page.on("request", (r) => {
+    if (/inkan_web_photo_bg\.wasm$/.test(r.url())) photoFetches.push(r.url());
+  });
   await connectVirtual(page);
+  check(photoFetches.length === 0, "photo module not loaded on connect");
   await page.click("nav [data-view=identity]");
   await page.fill("#identity-pin", "1234");
   await page.click("#identity-button");
@@ -439,6 +445,7 @@ await test("My Number, basic 4 info (masked until revealed) and the face photo",
   await page.waitForSelector("#photo-figure:not([hidden])");
   const w = await page.evaluate(() => document.querySelector("#photo").naturalWidth);
   check(w > 0, "photo decoded and shown");
+  check(photoFetches.length === 1, "photo module loaded once: " + photoFetches.join());
   await shot(page, "09-identity-revealed");
 });
 

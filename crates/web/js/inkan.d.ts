@@ -260,6 +260,11 @@ export function init(moduleOrPath?: string | URL | Request | Response | BufferSo
  * start the download early or to pass the module's URL or bytes.
  */
 export function initXml(moduleOrPath?: string | URL | Request | Response | BufferSource | WebAssembly.Module): Promise<unknown>;
+/**
+ * Loads the face-photo module (the JPEG 2000 decoder) that `facePhoto` and
+ * `decodeJpeg2000` need (once; they call it themselves).
+ */
+export function initPhoto(moduleOrPath?: string | URL | Request | Response | BufferSource | WebAssembly.Module): Promise<unknown>;
 export function readerFilters(): Promise<UsbFilter[]>;
 export function supportedReaders(): Promise<ReaderModel[]>;
 export function requestReader(options?: { usb?: UsbLike }): Promise<USBDevice>;

@@ -17,7 +17,19 @@ export function init(moduleOrPath) {
   return ready;
 }
 
-let xmlReady;
+// Modules of their own, loaded on first use so that the signer's bundle stays small.
+const extras = {};
+
+function loadExtra(name, importer, moduleOrPath) {
+  extras[name] ??= importer().then(async (m) => {
+    await m.default(moduleOrPath === undefined ? undefined : { module_or_path: moduleOrPath });
+    return m;
+  });
+  extras[name].catch(() => {
+    delete extras[name];
+  });
+  return extras[name];
+}
 
 /**
  * Loads the XML module (inkan_web_xml.js and its wasm; once). `signXml` calls it on first
@@ -25,14 +37,15 @@ let xmlReady;
  * download early or to pass the module's URL or bytes.
  */
 export function initXml(moduleOrPath) {
-  xmlReady ??= import("./inkan_web_xml.js").then(async (m) => {
-    await m.default(moduleOrPath === undefined ? undefined : { module_or_path: moduleOrPath });
-    return m;
-  });
-  xmlReady.catch(() => {
-    xmlReady = undefined;
-  });
-  return xmlReady;
+  return loadExtra("xml", () => import("./inkan_web_xml.js"), moduleOrPath);
+}
+
+/**
+ * Loads the face-photo module (the JPEG 2000 decoder, inkan_web_photo.js and its wasm;
+ * once). `facePhoto` and `decodeJpeg2000` call it on first use.
+ */
+export function initPhoto(moduleOrPath) {
+  return loadExtra("photo", () => import("./inkan_web_photo.js"), moduleOrPath);
 }
 
 /** An error with a stable `code` (see the README's table) and a plain message. */
@@ -304,7 +317,10 @@ export class Card extends EventTarget {
   /** The face photo, decoded (needs the card info PIN). */
   async facePhoto(o = {}) {
     const pin = pinArg(o.pin, "card info PIN");
-    return new Photo(await call(() => this.#h.facePhoto(pin, !!o.allowLastTry, this.#opts(o))));
+    return call(async () => {
+      const photo = await initPhoto();
+      return new Photo(await this.#h.facePhoto(pin, !!o.allowLastTry, this.#opts(o), photo.decodeJpeg2000));
+    });
   }
 
   /** Changes the `"sign"` or `"auth"` PIN. */
@@ -323,7 +339,6 @@ export class Card extends EventTarget {
 
 /** Decodes a JPEG 2000 image to `{ width, height, rgba, png }`. */
 export async function decodeJpeg2000(bytes) {
-  await init();
   const b = await toBytes(bytes);
-  return new Photo(await call(() => raw.decodeJpeg2000(b)));
+  return call(async () => new Photo((await initPhoto()).decodeJpeg2000(b)));
 }

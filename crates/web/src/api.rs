@@ -6,14 +6,13 @@ use crate::device::{self, Driver, ReaderInfo};
 use crate::error::{WebError, code};
 use crate::guidance::Os;
 use crate::js::{self, Obj};
-use crate::photo::{self, Rgba};
 use crate::pipe::Shared;
 use crate::session::{CardStatus, CertEntry, Session};
 use crate::xmlbridge::JsTemplate;
 use core::cell::{Cell, RefCell};
 use inkan_card::{BasicInfo, LastTry};
 use inkan_usb::registry::{self as readers, Filter};
-use js_sys::{Array, Function, Promise, Reflect, Uint8Array, Uint8ClampedArray};
+use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -77,23 +76,6 @@ pub fn supported_readers() -> Array {
                 .done()
         })
         .collect()
-}
-
-fn rgba_object(img: &Rgba) -> JsValue {
-    Obj::new()
-        .set("width", img.width)
-        .set("height", img.height)
-        .set("rgba", Uint8ClampedArray::from(img.pixels.as_slice()))
-        .bytes("png", &photo::encode_png(img))
-        .done()
-}
-
-/// Decodes a JPEG 2000 image to `{ width, height, rgba: Uint8ClampedArray, png: Uint8Array }`.
-#[wasm_bindgen(js_name = decodeJpeg2000)]
-pub fn decode_jpeg2000(bytes: &[u8]) -> Result<JsValue, JsValue> {
-    photo::decode_jpeg2000(bytes)
-        .map(|img| rgba_object(&img))
-        .map_err(|e| to_js_error(&e))
 }
 
 fn reader_object(info: &ReaderInfo) -> JsValue {
@@ -494,13 +476,31 @@ impl CardHandle {
         })
     }
 
-    /// The face photo, decoded: `{ width, height, rgba, png }`.
+    /// The face photo, decoded by `decode` (the photo module's `decodeJpeg2000`, which
+    /// `inkan.js` loads on first use): whatever it returns, `{ width, height, rgba, png }`.
     #[wasm_bindgen(js_name = facePhoto)]
-    pub fn face_photo(&self, pin: String, allow_last_try: bool, options: JsValue) -> Promise {
+    pub fn face_photo(
+        &self,
+        pin: String,
+        allow_last_try: bool,
+        options: JsValue,
+        decode: Function,
+    ) -> Promise {
         let pin = Zeroizing::new(pin);
         self.run(options, async move |s, p| {
-            let img = s.face_photo(&pin, last_try(allow_last_try), p).await?;
-            Ok(rgba_object(&img))
+            let photo = s
+                .face_photo(&pin, last_try(allow_last_try), p, |jp2| {
+                    decode
+                        .call1(&JsValue::UNDEFINED, &Uint8Array::from(jp2).into())
+                        .map_err(|e| {
+                            let message = js::get(&e, "message")
+                                .as_string()
+                                .unwrap_or_else(|| "the photo module failed".into());
+                            WebError::new(code::PHOTO_DECODE, message)
+                        })
+                })
+                .await?;
+            Ok(photo)
         })
     }
 

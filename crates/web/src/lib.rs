@@ -4,7 +4,6 @@
 //!   from `inkan-readers`;
 //! - [`guidance`]: what to tell a person whose reader the browser or the system withholds;
 //! - [`session`]: the operations of the JavaScript API over any [`inkan_apdu::Transport`];
-//! - [`photo`]: the face photo from JPEG 2000 to RGBA and PNG;
 //! - [`certinfo`]: certificate summaries and expiry at an explicit time;
 //! - [`error`]: [`WebError`], a stable `code` and a plain message;
 //! - on `wasm32` only: `pipe` (a [`inkan_usb::UsbPipe`] over WebUSB), `device`
@@ -16,7 +15,6 @@
 pub mod certinfo;
 pub mod error;
 pub mod guidance;
-pub mod photo;
 pub mod session;
 
 #[cfg(target_arch = "wasm32")]

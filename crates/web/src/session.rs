@@ -1,11 +1,11 @@
 //! The operations of the JavaScript API over any [`Transport`], free of JavaScript types
 //! so that they run (and are tested) natively against the software card too. The
 //! operations themselves are `inkan-signer`'s [`inkan_signer::Session`]; this layer adds
-//! what the page shows (certificate summaries, the decoded photo) and the page's errors.
+//! what the page shows (certificate summaries, the photo through its decoder) and the
+//! page's errors.
 
 use crate::certinfo::CertSummary;
 use crate::error::WebError;
-use crate::photo::{self, Rgba};
 use inkan_apdu::Transport;
 use inkan_card::{BasicInfo, CertSlot, LastTry, MyNumber, MyNumberCard, TokenInfo};
 
@@ -191,16 +191,19 @@ impl<T: Transport> Session<T> {
         Ok(self.inner.basic_info(pin, last_try, progress).await?)
     }
 
-    /// The face photo, decoded to RGBA.
-    pub async fn face_photo(
+    /// The face photo, read (JPEG 2000) and given to `decode` (in the browser: the
+    /// photo module's decoder, loaded on first use, so the signer's bundle carries no
+    /// JPEG 2000 code), after the `decode-photo` step.
+    pub async fn face_photo<R>(
         &mut self,
         pin: &str,
         last_try: LastTry,
         progress: Progress<'_>,
-    ) -> Result<Rgba, WebError> {
+        decode: impl FnOnce(&[u8]) -> Result<R, WebError>,
+    ) -> Result<R, WebError> {
         let jp2 = self.inner.face_photo_jp2(pin, last_try, progress).await?;
         progress(step::DECODE_PHOTO);
-        photo::decode_jpeg2000(&jp2)
+        decode(&jp2)
     }
 
     /// Changes the signature or user-authentication PIN.

@@ -13,6 +13,15 @@ fn session() -> Session<SimTransport> {
     pollster::block_on(Session::connect(SimTransport::new(card))).unwrap()
 }
 
+/// The progress steps of a signature (CMS or XML), in order.
+const SIGN_STEPS: [&str; 5] = [
+    "verify-pin",
+    "read-certificate",
+    "prepare",
+    "card-signs",
+    "finish",
+];
+
 fn quiet() -> impl FnMut(&'static str) {
     |_| {}
 }
@@ -48,16 +57,7 @@ fn sign_document_makes_a_cms_with_progress() {
     .unwrap();
     assert_eq!(cms.first(), Some(&0x30));
     assert!(cms.windows(5).any(|w| w == b"hello"));
-    assert_eq!(
-        steps,
-        vec![
-            "verify-pin",
-            "read-certificate",
-            "prepare",
-            "card-signs",
-            "finish"
-        ]
-    );
+    assert_eq!(steps, SIGN_STEPS);
 }
 
 #[test]
@@ -87,13 +87,30 @@ fn my_number_basic_info_photo_and_change_pin() {
     assert_eq!(n.as_str(), "123456789018");
     let info = pollster::block_on(s.basic_info("1234", LastTry::Refuse, &mut quiet())).unwrap();
     assert_eq!(info.birth_date.as_str(), "19850615");
-    let photo = pollster::block_on(s.face_photo("1234", LastTry::Refuse, &mut quiet())).unwrap();
+    let mut steps = Vec::new();
+    let photo = pollster::block_on(s.face_photo(
+        "1234",
+        LastTry::Refuse,
+        &mut |st| steps.push(st),
+        |jp2| {
+            inkan_web_photo::decode_jpeg2000(jp2)
+                .map_err(|e| inkan_web::WebError::new(e.code(), e.to_string()))
+        },
+    ))
+    .unwrap();
+    assert_eq!(steps.last(), Some(&"decode-photo"));
     assert_eq!(
         photo.pixels.len(),
         (photo.width * photo.height * 4) as usize
     );
-    let png = inkan_web::photo::encode_png(&photo);
+    let png = inkan_web_photo::encode_png(&photo);
     assert_eq!(&png[1..4], b"PNG");
+    // What the decoder refuses comes back as its error, after the card was read.
+    let e = pollster::block_on(s.face_photo("1234", LastTry::Refuse, &mut quiet(), |_| {
+        Err::<(), _>(inkan_web::WebError::new("photo-decode", "no"))
+    }))
+    .unwrap_err();
+    assert_eq!(e.code, "photo-decode");
     pollster::block_on(s.change_pin(
         ChangeablePin::Auth,
         "1234",
@@ -141,16 +158,7 @@ fn sign_xml_inserts_one_signature_and_changes_no_other_byte() {
     assert!(inserted.starts_with("<dsig:Signature "), "{inserted}");
     assert!(inserted.contains(r##"URI="#RKO0010""##));
     assert_eq!(inserted.matches("<dsig:X509Certificate>").count(), 2);
-    assert_eq!(
-        steps,
-        vec![
-            "verify-pin",
-            "read-certificate",
-            "prepare",
-            "card-signs",
-            "finish"
-        ]
-    );
+    assert_eq!(steps, SIGN_STEPS);
 }
 
 #[test]

@@ -1,8 +1,30 @@
 //! The face photo: JPEG 2000 (card surface AP, DF27) decoded in Rust to RGBA and PNG, so a
 //! page can show it without a JPEG 2000 decoder (browsers other than Safari have none).
 
-use crate::error::{WebError, code};
+use core::fmt;
 use hayro_jpeg2000::{ColorSpace, DecodeSettings, DecoderContext, Image};
+
+/// Why a photo could not be decoded (code `photo-decode`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoError {
+    /// What the decoder said.
+    pub detail: String,
+}
+
+impl PhotoError {
+    /// The stable code: `photo-decode`.
+    pub fn code(&self) -> &'static str {
+        "photo-decode"
+    }
+}
+
+impl fmt::Display for PhotoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the face photo could not be decoded: {}", self.detail)
+    }
+}
+
+impl std::error::Error for PhotoError {}
 
 /// Largest photo accepted, in pixels (the card's photo is a few hundred pixels a side).
 pub const MAX_PIXELS: u64 = 4096 * 4096;
@@ -24,15 +46,14 @@ impl core::fmt::Debug for Rgba {
     }
 }
 
-fn decode_error(detail: impl core::fmt::Display) -> WebError {
-    WebError::new(
-        code::PHOTO_DECODE,
-        format!("the face photo could not be decoded: {detail}"),
-    )
+fn decode_error(detail: impl fmt::Display) -> PhotoError {
+    PhotoError {
+        detail: detail.to_string(),
+    }
 }
 
 /// Decodes a JPEG 2000 codestream or JP2 file to 8-bit RGBA.
-pub fn decode_jpeg2000(data: &[u8]) -> Result<Rgba, WebError> {
+pub fn decode_jpeg2000(data: &[u8]) -> Result<Rgba, PhotoError> {
     let image = Image::new(data, &DecodeSettings::default()).map_err(decode_error)?;
     let (width, height) = (image.width(), image.height());
     let pixels = u64::from(width) * u64::from(height);
@@ -167,7 +188,7 @@ mod tests {
             b"hello",
         ] {
             let e = decode_jpeg2000(data).unwrap_err();
-            assert_eq!(e.code, code::PHOTO_DECODE);
+            assert_eq!(e.code(), "photo-decode");
         }
     }
 }
