@@ -38,7 +38,7 @@ pub mod time;
 pub mod trust;
 pub mod x509;
 
-pub use alg::{Backend, HashAlg, verify_pkcs1v15};
+pub use alg::{Backend, Curve, HashAlg, PublicKey, Scheme, verify_message, verify_pkcs1v15};
 pub use error::{CrlError, CrlRef, Error, RevocationReason};
 pub use path::{ValidatedPath, ValidationOptions, verify_path};
 pub use revocation::{

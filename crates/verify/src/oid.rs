@@ -10,6 +10,24 @@ pub const SHA256_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
 pub const SHA384_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.12");
 /// sha512WithRSAEncryption (RFC 4055 §5).
 pub const SHA512_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.13");
+/// id-RSASSA-PSS (RFC 4055 §3.1), as a signature algorithm and as a key restricted to it.
+pub const RSASSA_PSS: Oid = Oid::new_unwrap("1.2.840.113549.1.1.10");
+/// id-mgf1 (RFC 4055 §2.2).
+pub const MGF1: Oid = Oid::new_unwrap("1.2.840.113549.1.1.8");
+/// id-ecPublicKey (RFC 5480 §2.1.1).
+pub const EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
+/// secp256r1 / P-256 (RFC 5480 §2.1.1.1).
+pub const SECP256R1: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
+/// secp384r1 / P-384 (RFC 5480 §2.1.1.1).
+pub const SECP384R1: Oid = Oid::new_unwrap("1.3.132.0.34");
+/// secp521r1 / P-521 (RFC 5480 §2.1.1.1).
+pub const SECP521R1: Oid = Oid::new_unwrap("1.3.132.0.35");
+/// ecdsa-with-SHA256 (RFC 5758 §3.2).
+pub const ECDSA_WITH_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
+/// ecdsa-with-SHA384 (RFC 5758 §3.2).
+pub const ECDSA_WITH_SHA384: Oid = Oid::new_unwrap("1.2.840.10045.4.3.3");
+/// ecdsa-with-SHA512 (RFC 5758 §3.2).
+pub const ECDSA_WITH_SHA512: Oid = Oid::new_unwrap("1.2.840.10045.4.3.4");
 /// id-sha256 (RFC 5754 §2.2).
 pub const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
 /// id-sha384 (RFC 5754 §2.3).

@@ -122,7 +122,7 @@ fn verify_path_inner(
         opts,
         budget: opts.budget,
         first_error: None,
-        bad_signature: false,
+        signature_error: None,
         crl_issuer_paths,
     };
     let mut chain = alloc::vec![leaf];
@@ -132,10 +132,8 @@ fn verify_path_inner(
     if let Some(e) = b.first_error {
         return Err(e);
     }
-    if b.bad_signature {
-        return Err(Error::BadSignature {
-            what: "certificate",
-        });
+    if let Some(e) = b.signature_error {
+        return Err(e);
     }
     Err(Error::UnknownIssuer {
         issuer: alloc::format!("{}", chain.last().map_or(leaf, |c| *c).issuer()),
@@ -148,7 +146,10 @@ struct Builder<'a, 'o> {
     opts: &'a ValidationOptions<'o>,
     budget: u32,
     first_error: Option<Error>,
-    bad_signature: bool,
+    /// Why a candidate issuer's signature was refused: an algorithm the table does not
+    /// have is kept over a bad signature, so that a caller can tell a missing feature
+    /// from a forgery.
+    signature_error: Option<Error>,
     crl_issuer_paths: u8,
 }
 
@@ -221,6 +222,18 @@ impl<'a> Builder<'a, '_> {
         Ok(())
     }
 
+    fn signature_failed(&mut self, e: Error) {
+        let keep = match (&self.signature_error, &e) {
+            (None, _) => true,
+            (Some(Error::BadSignature { .. }), Error::BadSignature { .. }) => false,
+            (Some(Error::BadSignature { .. }), _) => true,
+            _ => false,
+        };
+        if keep {
+            self.signature_error = Some(e);
+        }
+    }
+
     fn record(&mut self, e: Error) {
         if self.first_error.is_none() {
             self.first_error = Some(e);
@@ -236,11 +249,8 @@ impl<'a> Builder<'a, '_> {
                 continue;
             }
             self.spend()?;
-            if cur
-                .verify_signed_by(self.opts.backend, anchor.cert.spki_der())
-                .is_err()
-            {
-                self.bad_signature = true;
+            if let Err(e) = cur.verify_signed_by(self.opts.backend, anchor.cert.spki_der()) {
+                self.signature_failed(e);
                 continue;
             }
             let pool = self
@@ -262,11 +272,8 @@ impl<'a> Builder<'a, '_> {
                 continue;
             }
             self.spend()?;
-            if cur
-                .verify_signed_by(self.opts.backend, c.spki_der())
-                .is_err()
-            {
-                self.bad_signature = true;
+            if let Err(e) = cur.verify_signed_by(self.opts.backend, c.spki_der()) {
+                self.signature_failed(e);
                 continue;
             }
             chain.push(c);

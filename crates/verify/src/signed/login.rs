@@ -62,8 +62,8 @@ pub fn structured_challenge(challenge: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// Verifies a login: `signature` is RSASSA-PKCS1-v1_5 with `hash` over `challenge` by the
-/// key of `cert`, which must be a JPKI user-authentication certificate (by policy) with a
+/// Verifies a login: `signature` is RSASSA-PKCS1-v1_5 (an RSA key) or ECDSA (an EC key,
+/// DER) with `hash` over `challenge` by the key of `cert`, which must be a JPKI user-authentication certificate (by policy) with a
 /// valid path to `store` at `opts.at`; a structured challenge is refused.
 pub fn verify_login(
     challenge: &[u8],
@@ -78,8 +78,21 @@ pub fn verify_login(
         return Err(Error::Challenge { parses_as });
     }
     super::check_purpose(cert, Purpose::Login)?;
-    let key = crate::alg::rsa_key_from_spki(cert.spki_der())?;
-    crate::alg::verify_pkcs1v15(opts.backend, &key, hash, challenge, signature, "login")?;
+    // The scheme follows the key: RSASSA-PKCS1-v1_5 for today's card, ECDSA (a DER
+    // Ecdsa-Sig-Value, RFC 3279 §2.2.3) for an EC key such as the next-generation
+    // card's P-384 (FACTS §10).
+    let scheme = match crate::alg::public_key(cert.spki_der())? {
+        crate::alg::PublicKey::Ec { .. } => crate::alg::Scheme::Ecdsa(hash),
+        crate::alg::PublicKey::Rsa { .. } => crate::alg::Scheme::RsaPkcs1v15(hash),
+    };
+    crate::alg::verify_message(
+        opts.backend,
+        cert.spki_der(),
+        scheme,
+        challenge,
+        signature,
+        "login",
+    )?;
     let (kind, path) = verify_signer(cert, &[], intermediates, store, opts, Purpose::Login, None)?;
     Ok(LoginVerification {
         subject: alloc::format!("{}", cert.subject()),

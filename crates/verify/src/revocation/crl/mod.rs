@@ -19,5 +19,7 @@ mod stream;
 
 pub use index::Crl;
 pub use info::{CrlInfo, ExtraEntry, ReadLimits, Revocation};
-pub(crate) use info::{sha256, uint_cmp};
+#[cfg(feature = "std")]
+pub(crate) use info::sha256;
+pub(crate) use info::uint_cmp;
 pub use layout::INDEX_FORMAT_VERSION;
