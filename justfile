@@ -55,6 +55,8 @@ test-pcsc:
 # Native unit, property, transcript and end-to-end CLI tests.
 test-native:
     cargo test --workspace
+    # The verifier again with its AWS-LC backend (Wycheproof, chains and CMS on both).
+    cargo test -p inkan-verify --features aws-lc
 
 # XML signatures beside xmlsec1, both ways: e-Tax sibling signatures, enveloped, e-Gov with
 # attachments (folder and ZIP), a DigestValue or attachment changed, wrapping and DTD
