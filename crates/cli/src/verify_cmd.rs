@@ -128,7 +128,8 @@ pub struct AnchorArgs {
     intermediate: Vec<PathBuf>,
     #[command(flatten)]
     revocation: RevocationArgs,
-    /// Validation time, RFC 3339 UTC (`2025-01-31T09:00:00Z`) [default: now].
+    /// Validation time, RFC 3339 (`2025-01-31T09:00:00Z`, `2025-01-31T18:00:00.5+09:00`;
+    /// fractions of a second are dropped) [default: now].
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
 }
@@ -144,7 +145,8 @@ pub struct ChainArgs {
     intermediate: Vec<PathBuf>,
     #[command(flatten)]
     revocation: RevocationArgs,
-    /// Validation time, RFC 3339 UTC (`2025-01-31T09:00:00Z`) [default: now].
+    /// Validation time, RFC 3339 (`2025-01-31T09:00:00Z`, `2025-01-31T18:00:00.5+09:00`;
+    /// fractions of a second are dropped) [default: now].
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
     /// An OID of user-initial-policy-set. Repeatable. Default: anyPolicy.
@@ -319,7 +321,7 @@ pub fn run(cmd: &VerifyCmd, json_mode: bool) -> i32 {
 fn parse_at(at: Option<&str>) -> Result<UnixTime, Failure> {
     match at {
         Some(s) => UnixTime::parse_rfc3339(s)
-            .ok_or_else(|| usage(format!("--at {s}: expected YYYY-MM-DDTHH:MM:SSZ"))),
+            .ok_or_else(|| usage(format!("--at {s}: expected an RFC 3339 time such as 2025-01-31T09:00:00Z or 2025-01-31T18:00:00+09:00"))),
         None => SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map(|d| UnixTime::from_secs(d.as_secs()))

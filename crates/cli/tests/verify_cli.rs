@@ -201,6 +201,23 @@ fn card_sign_cms_verifies_with_openssl_and_inkan() {
         assert_eq!(j["anchor"]["source"], "explicit");
     }
 
+    // --at in another zone and with a fraction of a second is the same instant.
+    let same = assert_valid(&verify_cms(
+        &card,
+        &attached,
+        None,
+        &["--crl", &crl, "--at", "2024-04-15T09:00:00.250+09:00"],
+    ));
+    assert_eq!(same["revocation"]["status"], "good");
+    let r = verify_cms(&card, &attached, None, &["--at", "2024-04-15 00:00:00"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("RFC 3339") || r.stderr.contains("RFC 3339"),
+        "{} {}",
+        r.stdout,
+        r.stderr
+    );
+
     // Human output.
     let r = inkan(
         &[

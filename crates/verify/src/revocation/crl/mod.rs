@@ -18,8 +18,8 @@ mod read;
 mod stream;
 
 pub use index::Crl;
-pub use info::{CrlInfo, ExtraEntry, ReadLimits, Revocation};
 #[cfg(feature = "std")]
 pub(crate) use info::sha256;
 pub(crate) use info::uint_cmp;
+pub use info::{CrlInfo, ExtraEntry, ReadLimits, Revocation};
 pub use layout::INDEX_FORMAT_VERSION;
