@@ -128,6 +128,24 @@ fn crl_signature_must_verify() {
 }
 
 #[test]
+fn a_signature_with_unused_bits_reads_but_gives_unknown() {
+    // PKITS 4.4.4 (Invalid Bad CRL Signature): the CRL is no help, the status is unknown.
+    let mut c = base();
+    c.exts = vec![crl_number(10), idp(Some(DP), true, false, None, false)];
+    let mut crl = c.entry(revoked(4242, "2025-05-01T00:00:00Z", None)).der();
+    // The last field is `BIT STRING { 00, 256 signature octets }` (RSA-2048).
+    let at = crl.len() - 257;
+    assert_eq!(crl[at], 0x00);
+    crl[at] = 0x01;
+    let mut set = CrlSet::new();
+    set.add_der(&crl).unwrap();
+    assert_eq!(
+        code(check(&leaf_with_dp(), &[crl], |_| {})),
+        "revocation-unknown"
+    );
+}
+
+#[test]
 fn stale_and_future_crls() {
     let mut c = base();
     c.next_update = Some(secs("2025-05-31T00:00:00Z"));

@@ -206,12 +206,20 @@ impl Head {
             )
             .into());
         }
-        let signature = match sig.content.split_first() {
-            Some((0, rest)) => rest,
-            _ => return Err(der_err(sig.offset, "signature BIT STRING has unused bits").into()),
-        };
-        info.crl_sha256 = sha256(signature);
-        info.signature = signature.to_vec();
+        // A signature value with unused bits is no RSA or ECDSA signature (RFC 8017
+        // §8.2.2: an octet string of length k): the CRL reads, its signature never
+        // verifies, so the status it would give is unknown (PKITS 4.4.4), not a parse
+        // error of the input.
+        match sig.content.split_first() {
+            Some((0, rest)) => {
+                info.crl_sha256 = sha256(rest);
+                info.signature = rest.to_vec();
+            }
+            _ => {
+                info.crl_sha256 = sha256(sig.content);
+                info.signature = Vec::new();
+            }
+        }
         Ok(info)
     }
 }
