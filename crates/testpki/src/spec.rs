@@ -317,6 +317,9 @@ pub struct CertSpec {
     pub exts: Vec<Vec<u8>>,
     /// Sign with this pool key instead of `issuer_key` (a bad signature).
     pub signer_override: Option<usize>,
+    /// The encoded `Validity`, overriding `not_before`/`not_after` (times the seconds
+    /// since 1970 cannot give, such as a UTCTime of 1950).
+    pub validity_der: Option<Vec<u8>>,
 }
 
 impl CertSpec {
@@ -333,6 +336,7 @@ impl CertSpec {
             issuer_key,
             exts: vec![ski(key), aki(issuer_key)],
             signer_override: None,
+            validity_der: None,
         }
     }
 
@@ -374,7 +378,9 @@ impl CertSpec {
             int(self.serial),
             sha256_rsa(),
             name(&self.issuer),
-            seq(&[time(self.not_before), time(self.not_after)]),
+            self.validity_der
+                .clone()
+                .unwrap_or_else(|| seq(&[time(self.not_before), time(self.not_after)])),
             subject,
             spki(key(self.key).as_public_key()),
         ];

@@ -45,6 +45,32 @@ fn valid_chain_every_backend() {
 }
 
 #[test]
+fn validity_times_before_1970() {
+    // PKITS 4.2.3: a UTCTime notBefore of 1950 (RFC 5280 §4.1.2.5.1: YY ≥ 50 is 19YY).
+    let times = |nb: (u8, &str), na: (u8, &str)| {
+        seq(&[tlv(nb.0, nb.1.as_bytes()), tlv(na.0, na.1.as_bytes())])
+    };
+    for nb in [(0x17, "500101120000Z"), (0x18, "19500101120000Z")] {
+        let mut l = leaf();
+        l.validity_der = Some(times(nb, (0x17, "491231235959Z")));
+        let c = l.cert();
+        assert_eq!(c.not_before().as_secs(), 0, "read as 1970-01-01");
+        assert_eq!(code(run(&l, &[&inter()], &root(), &opts())), "ok");
+    }
+    // A notAfter of 1969: expired, not malformed.
+    let mut l = leaf();
+    l.validity_der = Some(times((0x17, "500101120000Z"), (0x17, "691231235959Z")));
+    assert_eq!(code(run(&l, &[&inter()], &root(), &opts())), "expired");
+    // A tampered time is still caught by the signature (checked over the bytes as sent).
+    let mut der = leaf().der();
+    let at = der.windows(2).position(|w| w == [0x17, 0x0d]).unwrap() + 2;
+    der[at..at + 2].copy_from_slice(b"55");
+    let tampered = Cert::from_der(&der).unwrap();
+    let e = verify_path(&tampered, &[inter().cert()], &store_with(&root()), &opts()).unwrap_err();
+    assert_eq!(e.code(), "bad-signature");
+}
+
+#[test]
 fn bad_signature() {
     let mut l = leaf();
     l.signer_override = Some(3);

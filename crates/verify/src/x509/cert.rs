@@ -145,6 +145,54 @@ pub(crate) fn first_inner_tlv(der: &[u8]) -> Result<core::ops::Range<usize>, Err
     Ok(hdr..end)
 }
 
+/// A copy of certificate `der` whose validity times before 1970 read 1970-01-01
+/// 00:00:00 (same encoded lengths); `None` when there is none or the DER does not have the
+/// shape of a certificate (RFC 5280 §4.1: `tbsCertificate` starts `[0] version`,
+/// `serialNumber`, `signature`, `issuer`, `validity`).
+fn pre_epoch_validity_as_epoch(der: &[u8]) -> Option<Vec<u8>> {
+    let tbs = first_inner_tlv(der).ok()?;
+    let (thdr, _) = tlv_len(der.get(tbs.clone())?)?;
+    let mut at = tbs.start.checked_add(thdr)?;
+    let skip = |at: usize| -> Option<usize> {
+        let (h, l) = tlv_len(der.get(at..)?)?;
+        at.checked_add(h)?.checked_add(l)
+    };
+    if der.get(at) == Some(&0xA0) {
+        at = skip(at)?;
+    }
+    for _ in 0..3 {
+        at = skip(at)?; // serialNumber, signature, issuer
+    }
+    if der.get(at) != Some(&0x30) {
+        return None;
+    }
+    let (vh, _) = tlv_len(der.get(at..)?)?;
+    let mut t = at.checked_add(vh)?;
+    let mut out = der.to_vec();
+    let mut changed = false;
+    for _ in 0..2 {
+        let (h, l) = tlv_len(der.get(t..)?)?;
+        let body = t.checked_add(h)?;
+        let content = der.get(body..body.checked_add(l)?)?;
+        let digits = |r: core::ops::Range<usize>| -> Option<u32> {
+            let d = content.get(r)?;
+            d.iter().all(u8::is_ascii_digit).then_some(())?;
+            core::str::from_utf8(d).ok()?.parse().ok()
+        };
+        let epoch: Option<&[u8]> = match (der.get(t), l) {
+            (Some(0x17), 13) if (50..70).contains(&digits(0..2)?) => Some(b"700101000000"),
+            (Some(0x18), 15) if digits(0..4)? < 1970 => Some(b"19700101000000"),
+            _ => None,
+        };
+        if let Some(e) = epoch {
+            out.get_mut(body..body + e.len())?.copy_from_slice(e);
+            changed = true;
+        }
+        t = body.checked_add(l)?;
+    }
+    changed.then_some(out)
+}
+
 /// (header length, content length) of a DER TLV with a one-byte tag.
 pub(crate) fn tlv_len(d: &[u8]) -> Option<(usize, usize)> {
     let first = *d.get(1)?;
@@ -168,7 +216,20 @@ impl Cert {
     /// Rejects duplicate extensions (RFC 5280 §4.2: "A certificate MUST NOT include more
     /// than one instance of a particular extension") and undecodable known extensions.
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
-        let cert = Certificate::from_der(der).map_err(|e| Error::malformed("certificate", e))?;
+        let cert = match Certificate::from_der(der) {
+            Ok(c) => c,
+            Err(e) => {
+                // RFC 5280 §4.1.2.5.1: UTCTime years 50–69 are 1950–1969, which the DER
+                // library cannot represent (its times start in 1970). Such a validity
+                // time is read as 1970-01-01T00:00:00Z — the same verdict at any
+                // validation time after 1970 (PKITS 4.2.3: a notBefore of 1950 is
+                // valid). The signature is checked over the original bytes.
+                let Some(patched) = pre_epoch_validity_as_epoch(der) else {
+                    return Err(Error::malformed("certificate", e));
+                };
+                Certificate::from_der(&patched).map_err(|_| Error::malformed("certificate", e))?
+            }
+        };
         let tbs = first_inner_tlv(der)?;
         let spki = cert
             .tbs_certificate()
