@@ -45,6 +45,12 @@ pub enum SimCmd {
         /// Seed for keys and certificates (same seed, same card).
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// The CA keys that sign the certificates and CRLs: rsa-2048 (today's JPKI) or
+        /// ecdsa-p384 (the next-generation card's: ECDSA with SHA-384, certificates valid
+        /// 10 years unless --not-after says otherwise). The card's own keys stay
+        /// RSA-2048: the next-generation card's command set is not published.
+        #[arg(long, default_value = "rsa-2048", value_parser = ["rsa-2048", "ecdsa-p384"])]
+        algorithm: String,
     },
     /// Puts the software card in DIR into pcscd, through vsmartcard's vpcd driver
     /// (package vsmartcard-vpcd): connects to vpcd, answers power, reset, ATR and APDU
@@ -90,8 +96,17 @@ pub fn run(cmd: &SimCmd) -> Result<Outcome, CliError> {
             not_after,
             no_sign_cert,
             seed,
+            algorithm,
         } => {
+            let algorithm = inkan_testpki::jpki::KeyAlg::from_name(algorithm).ok_or_else(|| {
+                CliError::new(
+                    "usage",
+                    exit::USAGE,
+                    format!("--algorithm {algorithm}: expected rsa-2048 or ecdsa-p384"),
+                )
+            })?;
             let mut o = inkan_sim::InitOptions {
+                algorithm,
                 sign_pin: sign_pin.clone(),
                 auth_pin: auth_pin.clone(),
                 text_pin: text_pin.clone(),
@@ -113,6 +128,9 @@ pub fn run(cmd: &SimCmd) -> Result<Outcome, CliError> {
             }
             if let Some(v) = not_after {
                 o.not_after = v.replace('-', "");
+            } else if algorithm == inkan_testpki::jpki::KeyAlg::EcdsaP384 {
+                // Ten years from the default issuance (2024-04-01), FACTS §10.
+                o.not_after = "20340331".to_owned();
             }
             inkan_sim::init(dir, &o).map_err(|e| {
                 CliError::new(
@@ -122,8 +140,12 @@ pub fn run(cmd: &SimCmd) -> Result<Outcome, CliError> {
                 )
             })?;
             Ok(Outcome {
-                json: json!({"dir": dir.display().to_string()}),
-                text: format!("created a software My Number Card in {}", dir.display()),
+                json: json!({"dir": dir.display().to_string(), "algorithm": algorithm.name()}),
+                text: format!(
+                    "created a software My Number Card in {} (CA keys {})",
+                    dir.display(),
+                    algorithm.name()
+                ),
             })
         }
     }

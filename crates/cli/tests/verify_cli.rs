@@ -826,3 +826,68 @@ fn crl_store_gives_the_same_answers_as_crl_files() {
         assert_eq!(f.json()["revocation"], st.json()["revocation"]);
     }
 }
+
+#[test]
+fn next_generation_p384_pki_verifies_beside_openssl() {
+    // `inkan sim init --algorithm ecdsa-p384`: P-384 roots sign the certificates (10
+    // years) and CRLs; the card still signs with its RSA key.
+    let card = sim_card(&["--algorithm", "ecdsa-p384"]);
+    let root = pki(&card, "sign-root-gen3.pem");
+    let (ok, text) = openssl(&["x509", "-in", s(&root), "-noout", "-text"]);
+    if have_openssl() {
+        assert!(ok && text.contains("ecdsa-with-SHA384"), "{text}");
+    }
+    let doc = card.path("doc.txt");
+    write(&doc, b"next-generation PKI\n");
+    let p7s = card.path("doc.p7s");
+    sign_cms(&card, &doc, &p7s, false);
+    let crl = sign_crl(&card);
+    let j = assert_valid(&verify_cms(&card, &p7s, None, &["--crl", &crl, "--at", AT]));
+    assert_eq!(j["kind"], "signature");
+    assert_eq!(j["revocation"]["status"], "good");
+    // Ten years: still valid in 2033, expired after March 2034.
+    let j = assert_valid(&verify_cms(
+        &card,
+        &p7s,
+        None,
+        &["--at", "2033-06-01T00:00:00Z"],
+    ));
+    assert_eq!(j["kind"], "signature");
+    assert_invalid(
+        &verify_cms(&card, &p7s, None, &["--at", "2034-06-01T00:00:00Z"]),
+        "expired",
+    );
+    if have_openssl() {
+        // OpenSSL agrees about the chain (the CMS signer and the P-384 root).
+        let (ok, out) = openssl(&[
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            s(&p7s),
+            "-CAfile",
+            s(&root),
+            "-purpose",
+            "any",
+            "-attime",
+            "1713139200",
+            "-out",
+            "/dev/null",
+        ]);
+        assert!(ok, "{out}");
+    }
+    let r = inkan(
+        &[
+            "sim",
+            "init",
+            s(&card.path("bad")),
+            "--algorithm",
+            "ecdsa-p256",
+            "--json",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 2, "{} {}", r.stdout, r.stderr);
+}

@@ -242,8 +242,13 @@ pub struct InitOptions {
     pub security_code: String,
     /// Seed of every key and serial.
     pub seed: u64,
-    /// Number of root generations per hierarchy (issued `2015 + 4(n-1)`, valid 10 years).
+    /// Number of root generations per hierarchy (issued `2015 + 4(n-1)`, valid 10 years;
+    /// 20 years for P-384 roots, whose certificates run 10 years).
     pub root_generations: usize,
+    /// The roots' keys: RSA-2048 (today's JPKI) or ECDSA P-384 (the next-generation
+    /// card's, FACTS §10), which sign the certificates and CRLs. The card's own keys stay
+    /// RSA-2048 either way: the next-generation card's command set is not published.
+    pub algorithm: pki::KeyAlg,
     /// Token label.
     pub token: TokenKind,
     /// Whether the card carries a signature certificate.
@@ -282,6 +287,7 @@ impl Default for InitOptions {
             security_code: "1234".to_owned(),
             seed: 1,
             root_generations: 3,
+            algorithm: pki::KeyAlg::Rsa2048,
             token: TokenKind::Card,
             with_sign_cert: true,
             missing_sign_cert: MissingSignCert::Absent,
@@ -399,11 +405,15 @@ impl Material {
                 u16::try_from(2015 + 4 * n).map_err(|_| invalid("root_generations", "too many"))?;
             let from = DateTime::new(start, 4, 1, 0, 0, 0)
                 .map_err(|e| invalid("root_generations", e.to_string()))?;
-            let to = DateTime::new(start.saturating_add(10), 3, 31, 14, 59, 59)
+            let years = match opts.algorithm {
+                pki::KeyAlg::Rsa2048 => 10,
+                pki::KeyAlg::EcdsaP384 => 20,
+            };
+            let to = DateTime::new(start.saturating_add(years), 3, 31, 14, 59, 59)
                 .map_err(|e| invalid("root_generations", e.to_string()))?;
             validities.push(Validity::new(from, to)?);
         }
-        let pki = TestPki::generate_with_validities(opts.seed, &validities)?;
+        let pki = TestPki::generate_with(opts.seed, &validities, opts.algorithm)?;
         // Issue from the newest root valid at issuance.
         let pick = |roots: &[pki::RootCa]| -> Option<usize> {
             roots

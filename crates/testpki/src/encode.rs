@@ -121,6 +121,14 @@ pub fn push_u64_integer(out: &mut Vec<u8>, value: u64) {
     );
 }
 
+/// ecdsa-with-SHA384 (RFC 5758 §3.2).
+pub const OID_ECDSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
+
+/// `AlgorithmIdentifier` for ecdsa-with-SHA384, parameters absent (RFC 5758 §3.2).
+pub fn ecdsa_sha384_algorithm() -> Vec<u8> {
+    seq(&[&oid(&OID_ECDSA_SHA384)])
+}
+
 /// `AlgorithmIdentifier` for sha256WithRSAEncryption, with the NULL parameters (RFC 4055 §5).
 pub fn sha256_rsa_algorithm() -> Vec<u8> {
     seq(&[&oid(&OID_SHA256_RSA), &tlv(TAG_NULL, &[])])

@@ -606,6 +606,141 @@ pub fn key_identifier(key: &RsaPublicKey) -> Result<[u8; 20], PkiError> {
     Ok(id)
 }
 
+/// The algorithm of a test PKI's CA keys.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum KeyAlg {
+    /// RSA-2048, RSASSA-PKCS1-v1_5 with SHA-256: today's JPKI.
+    #[default]
+    Rsa2048,
+    /// ECDSA on P-384 with SHA-384: the next-generation card's JPKI (FACTS §10).
+    EcdsaP384,
+}
+
+impl KeyAlg {
+    /// The name the CLI takes: `rsa-2048`, `ecdsa-p384`.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyAlg::Rsa2048 => "rsa-2048",
+            KeyAlg::EcdsaP384 => "ecdsa-p384",
+        }
+    }
+
+    /// Parses [`KeyAlg::name`].
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "rsa-2048" | "rsa" => Some(KeyAlg::Rsa2048),
+            "ecdsa-p384" | "p384" => Some(KeyAlg::EcdsaP384),
+            _ => None,
+        }
+    }
+}
+
+/// A CA's private key: what signs certificates and CRLs.
+#[derive(Clone)]
+pub enum CaKey {
+    /// RSA (signatures RSASSA-PKCS1-v1_5 with SHA-256, sha256WithRSAEncryption).
+    Rsa(RsaPrivateKey),
+    /// ECDSA P-384 (signatures with SHA-384, ecdsa-with-SHA384, DER `Ecdsa-Sig-Value`).
+    EcdsaP384(p384::ecdsa::SigningKey),
+}
+
+impl From<RsaPrivateKey> for CaKey {
+    fn from(k: RsaPrivateKey) -> Self {
+        CaKey::Rsa(k)
+    }
+}
+
+impl CaKey {
+    /// A deterministic key of `alg` for `(seed, label)` ([`test_key`] for RSA; for
+    /// P-384 the scalar is SHA-384 of the seed and label, counted up until in range).
+    pub fn generate(seed: u64, label: &str, alg: KeyAlg) -> Result<Self, PkiError> {
+        match alg {
+            KeyAlg::Rsa2048 => Ok(CaKey::Rsa(test_key(seed, label)?)),
+            KeyAlg::EcdsaP384 => {
+                for counter in 0u32..16 {
+                    let mut h = sha2::Sha384::new();
+                    h.update(b"inkan-sim/pki/p384\0");
+                    h.update(seed.to_be_bytes());
+                    h.update(label.as_bytes());
+                    h.update(counter.to_be_bytes());
+                    if let Ok(k) = p384::ecdsa::SigningKey::from_slice(&h.finalize()) {
+                        return Ok(CaKey::EcdsaP384(k));
+                    }
+                }
+                Err(encoding_error("P-384 key", "no scalar in range"))
+            }
+        }
+    }
+
+    /// The algorithm.
+    pub fn alg(&self) -> KeyAlg {
+        match self {
+            CaKey::Rsa(_) => KeyAlg::Rsa2048,
+            CaKey::EcdsaP384(_) => KeyAlg::EcdsaP384,
+        }
+    }
+
+    /// DER `SubjectPublicKeyInfo` (RFC 5280 §4.1.2.7; RFC 5480 §2 for P-384).
+    pub fn spki_der(&self) -> Result<Vec<u8>, PkiError> {
+        match self {
+            CaKey::Rsa(k) => spki_der(&k.to_public_key()),
+            CaKey::EcdsaP384(k) => k
+                .verifying_key()
+                .to_public_key_der()
+                .map(|d| d.as_bytes().to_vec())
+                .map_err(|e| encoding_error("SubjectPublicKeyInfo", e)),
+        }
+    }
+
+    /// Key identifier: the leftmost 160 bits of SHA-256 over the subjectPublicKey BIT
+    /// STRING value (RFC 7093 §2 method 1).
+    pub fn key_identifier(&self) -> Result<[u8; 20], PkiError> {
+        match self {
+            CaKey::Rsa(k) => key_identifier(&k.to_public_key()),
+            CaKey::EcdsaP384(k) => {
+                let point = k.verifying_key().to_sec1_point(false);
+                let digest = Sha256::digest(point.as_bytes());
+                let mut id = [0u8; 20];
+                for (dst, src) in id.iter_mut().zip(digest.iter()) {
+                    *dst = *src;
+                }
+                Ok(id)
+            }
+        }
+    }
+
+    /// The DER `AlgorithmIdentifier` of this key's signatures.
+    pub fn signature_algorithm(&self) -> Vec<u8> {
+        match self {
+            CaKey::Rsa(_) => sha256_rsa_algorithm(),
+            CaKey::EcdsaP384(_) => ecdsa_sha384_algorithm(),
+        }
+    }
+
+    /// Signs `data`: RSASSA-PKCS1-v1_5 / SHA-256, or ECDSA P-384 / SHA-384 as a DER
+    /// `Ecdsa-Sig-Value` (RFC 3279 §2.2.3; deterministic, RFC 6979).
+    pub fn sign(&self, data: &[u8]) -> Result<Vec<u8>, PkiError> {
+        match self {
+            CaKey::Rsa(k) => Ok(k.sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(data))?),
+            CaKey::EcdsaP384(k) => {
+                use p384::ecdsa::signature::Signer;
+                let sig: p384::ecdsa::Signature = k.sign(data);
+                Ok(sig.to_der().as_bytes().to_vec())
+            }
+        }
+    }
+
+    /// The private key as unencrypted PKCS#8 PEM (`PRIVATE KEY`), for `openssl`.
+    pub fn pkcs8_pem(&self) -> Result<String, PkiError> {
+        let pem = match self {
+            CaKey::Rsa(k) => k.to_pkcs8_pem(LineEnding::LF),
+            CaKey::EcdsaP384(k) => k.to_pkcs8_pem(LineEnding::LF),
+        };
+        pem.map(|s| s.as_str().to_owned())
+            .map_err(|e| encoding_error("PKCS#8 private key", e))
+    }
+}
+
 /// `SubjectKeyIdentifier ::= KeyIdentifier` (RFC 5280 §4.2.1.2).
 fn ski_value(id: &[u8; 20]) -> Vec<u8> {
     tlv(TAG_OCTET_STRING, id)
@@ -617,13 +752,11 @@ fn aki_value(id: &[u8; 20]) -> Vec<u8> {
     tlv(TAG_SEQUENCE, &tlv(TAG_CTX0_PRIM, id))
 }
 
-/// Signs `tbs` with RSASSA-PKCS1-v1_5 / SHA-256 and returns
-/// `SEQUENCE { tbs, sha256WithRSAEncryption, BIT STRING signature }` (RFC 5280 §4.1.1 and
-/// §5.1.1 have the same shape).
-fn sign_and_wrap(key: &RsaPrivateKey, tbs: &[u8]) -> Result<Vec<u8>, PkiError> {
-    let digest = Sha256::digest(tbs);
-    let signature = key.sign(Pkcs1v15Sign::new::<Sha256>(), &digest)?;
-    let alg = sha256_rsa_algorithm();
+/// Signs `tbs` with `key` and returns `SEQUENCE { tbs, signatureAlgorithm, BIT STRING
+/// signature }` (RFC 5280 §4.1.1 and §5.1.1 have the same shape).
+fn sign_and_wrap(key: &CaKey, tbs: &[u8]) -> Result<Vec<u8>, PkiError> {
+    let signature = key.sign(tbs)?;
+    let alg = key.signature_algorithm();
     let mut bits = Vec::with_capacity(signature.len() + 1);
     bits.push(0); // no unused bits
     bits.extend_from_slice(&signature);
@@ -633,7 +766,7 @@ fn sign_and_wrap(key: &RsaPrivateKey, tbs: &[u8]) -> Result<Vec<u8>, PkiError> {
 
 /// Builds and signs a v3 certificate (RFC 5280 §4.1).
 fn build_certificate(
-    signer: &RsaPrivateKey,
+    signer: &CaKey,
     serial: &[u8],
     issuer: &[u8],
     validity: &Validity,
@@ -646,7 +779,7 @@ fn build_certificate(
     // version [0] EXPLICIT Version: v3(2)
     tbs.extend_from_slice(&[TAG_CTX0_CONS, 0x03, TAG_INTEGER, 0x01, 0x02]);
     push_serial(&mut tbs, serial)?;
-    tbs.extend_from_slice(&sha256_rsa_algorithm());
+    tbs.extend_from_slice(&signer.signature_algorithm());
     tbs.extend_from_slice(issuer);
     validity.push(&mut tbs);
     tbs.extend_from_slice(subject);
@@ -668,7 +801,7 @@ pub struct RootCa {
     hierarchy: Hierarchy,
     generation: u32,
     label: String,
-    key: RsaPrivateKey,
+    key: CaKey,
     key_id: [u8; 20],
     name: Vec<u8>,
     serial: Vec<u8>,
@@ -698,12 +831,12 @@ impl RootCa {
     pub fn new(
         hierarchy: Hierarchy,
         generation: u32,
-        key: RsaPrivateKey,
+        key: impl Into<CaKey>,
         serial: &[u8],
         validity: Validity,
     ) -> Result<Self, PkiError> {
-        let public = key.to_public_key();
-        let key_id = key_identifier(&public)?;
+        let key = key.into();
+        let key_id = key.key_identifier()?;
         let subject = hierarchy.root_name_der()?;
         let [jp_org, jp_unit, jp_agency] = hierarchy.japanese_names();
         let san_dir = name(&[
@@ -732,7 +865,7 @@ impl RootCa {
             &subject,
             &validity,
             &subject,
-            &spki_der(&public)?,
+            &key.spki_der()?,
             &extensions,
         )?;
         Ok(Self {
@@ -794,29 +927,33 @@ impl RootCa {
     }
 
     /// The private key.
-    pub fn private_key(&self) -> &RsaPrivateKey {
+    pub fn key(&self) -> &CaKey {
         &self.key
     }
 
-    /// The public key.
-    pub fn public_key(&self) -> RsaPublicKey {
-        self.key.to_public_key()
+    /// The RSA public key, for an RSA root.
+    pub fn rsa_public_key(&self) -> Option<RsaPublicKey> {
+        match &self.key {
+            CaKey::Rsa(k) => Some(k.to_public_key()),
+            CaKey::EcdsaP384(_) => None,
+        }
+    }
+
+    /// The DER SubjectPublicKeyInfo of the root's key.
+    pub fn spki_der(&self) -> Result<Vec<u8>, PkiError> {
+        self.key.spki_der()
     }
 
     /// The private key as unencrypted PKCS#8 PEM (`PRIVATE KEY`), for `openssl`.
     /// This is a test key: the returned string is not zeroized.
     pub fn private_key_pkcs8_pem(&self) -> Result<String, PkiError> {
-        self.key
-            .to_pkcs8_pem(LineEnding::LF)
-            .map(|s| s.as_str().to_owned())
-            .map_err(|e| encoding_error("PKCS#8 private key", e))
+        self.key.pkcs8_pem()
     }
 
-    /// Signs `data` (RSASSA-PKCS1-v1_5, SHA-256) with the root key, e.g. to make a
-    /// hand-built structure for a negative test.
+    /// Signs `data` with the root key (RSASSA-PKCS1-v1_5 / SHA-256, or ECDSA P-384 /
+    /// SHA-384), e.g. to make a hand-built structure for a negative test.
     pub fn sign(&self, data: &[u8]) -> Result<Vec<u8>, PkiError> {
-        let digest = Sha256::digest(data);
-        Ok(self.key.sign(Pkcs1v15Sign::new::<Sha256>(), &digest)?)
+        self.key.sign(data)
     }
 }
 
@@ -857,6 +994,16 @@ impl TestPki {
     /// One root per hierarchy for each entry of `validities` (generation `n` gets
     /// `validities[n - 1]`), for staggered generations.
     pub fn generate_with_validities(seed: u64, validities: &[Validity]) -> Result<Self, PkiError> {
+        Self::generate_with(seed, validities, KeyAlg::Rsa2048)
+    }
+
+    /// [`TestPki::generate_with_validities`] with root keys of `alg` (labels
+    /// `root/…` for RSA, `root-p384/…` for P-384).
+    pub fn generate_with(
+        seed: u64,
+        validities: &[Validity],
+        alg: KeyAlg,
+    ) -> Result<Self, PkiError> {
         if validities.is_empty() {
             return Err(PkiError::NoGenerations);
         }
@@ -864,8 +1011,12 @@ impl TestPki {
         let mut auth_roots = Vec::with_capacity(validities.len());
         for (n, validity) in (1u32..).zip(validities) {
             for hierarchy in [Hierarchy::Signature, Hierarchy::Authentication] {
-                let label = format!("root/{}/gen{n}", hierarchy.short_label());
-                let key = test_key(seed, &label)?;
+                let prefix = match alg {
+                    KeyAlg::Rsa2048 => "root",
+                    KeyAlg::EcdsaP384 => "root-p384",
+                };
+                let label = format!("{prefix}/{}/gen{n}", hierarchy.short_label());
+                let key = CaKey::generate(seed, &label, alg)?;
                 let serial = derived_serial(seed, &label);
                 let root = RootCa::new(hierarchy, n, key, &serial, *validity)?;
                 match hierarchy {
@@ -1183,7 +1334,7 @@ impl<'r> CrlBuilder<'r> {
 
         let mut head = Vec::with_capacity(512);
         head.extend_from_slice(&[TAG_INTEGER, 0x01, 0x01]); // version v2(1)
-        head.extend_from_slice(&sha256_rsa_algorithm());
+        head.extend_from_slice(&self.root.key.signature_algorithm());
         head.extend_from_slice(&self.root.name);
         push_time(&mut head, &self.this_update);
         push_time(&mut head, &self.next_update);

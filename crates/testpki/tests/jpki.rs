@@ -101,7 +101,8 @@ fn auth_leaf(root: &RootCa, serial: &[u8]) -> Vec<u8> {
 /// Checks the signature of a certificate or CRL (`SEQUENCE { tbs, alg, sig }`) with `root`.
 fn signed_by(tbs_der: &[u8], signature: &[u8], root: &RootCa) -> bool {
     let digest = Sha256::digest(tbs_der);
-    root.public_key()
+    root.rsa_public_key()
+        .unwrap()
         .verify(Pkcs1v15Sign::new::<Sha256>(), &digest, signature)
         .is_ok()
 }
@@ -609,7 +610,7 @@ fn generations_share_the_name_but_not_the_key() {
             assert_eq!(a.generation() as usize, i + 1);
             for b in roots.iter().skip(i + 1) {
                 assert_eq!(a.name_der(), b.name_der());
-                assert_ne!(a.public_key(), b.public_key());
+                assert_ne!(a.spki_der().unwrap(), b.spki_der().unwrap());
                 assert_ne!(a.serial(), b.serial());
                 assert_ne!(a.subject_key_id(), b.subject_key_id());
             }
@@ -1103,4 +1104,45 @@ fn openssl_uses_delta_crls() {
     );
     assert!(!out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("certificate revoked"), "{}", text(&out));
+}
+
+#[test]
+fn openssl_verifies_a_p384_chain_and_crl() {
+    if !openssl_available() {
+        return;
+    }
+    // The next-generation PKI (P-384 roots, ECDSA with SHA-384) in OpenSSL's eyes.
+    let pki = TestPki::generate_with(SEED, &[root_validity()], pki::KeyAlg::EcdsaP384).unwrap();
+    let root = &pki.sign_roots[0];
+    let dir = TempDir::new("p384");
+    let root_pem = dir.write("root.pem", &root.cert_pem().unwrap());
+    let leaf = dir.write(
+        "leaf.pem",
+        &pki::cert_to_pem(&sign_leaf(root, &[0x38, 0x40])).unwrap(),
+    );
+    let out = openssl(&[&"x509", &"-in", &root_pem, &"-noout", &"-text"]);
+    let t = text(&out);
+    assert!(t.contains("ecdsa-with-SHA384"), "{t}");
+    assert!(t.contains("NIST CURVE: P-384"), "{t}");
+    let out = verify(&root_pem, &leaf, SIGN_POLICY, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    // The private key exports for openssl and matches the certificate.
+    let key = dir.write("root.key", &root.private_key_pkcs8_pem().unwrap());
+    let a = openssl(&[&"pkey", &"-in", &key, &"-pubout"]);
+    let b = openssl(&[&"x509", &"-in", &root_pem, &"-noout", &"-pubkey"]);
+    assert!(a.status.success() && a.stdout == b.stdout, "{}", text(&a));
+    // A CRL signed with the P-384 key verifies.
+    let crl = pki::build_crl(
+        root,
+        &[],
+        dt(2025, 1, 1),
+        dt(2025, 1, 31),
+        1,
+        &pki::CrlOptions::default(),
+    )
+    .unwrap();
+    let crl = dir.write("root.crl", &pki::crl_to_pem(&crl).unwrap());
+    let out = openssl(&[&"crl", &"-in", &crl, &"-CAfile", &root_pem, &"-noout"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("verify OK"), "{}", text(&out));
 }

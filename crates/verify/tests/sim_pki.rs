@@ -68,3 +68,101 @@ fn sim_signature_cert_validates_with_three_generations_trusted() {
         "expired"
     );
 }
+
+/// The next-generation PKI (FACTS §10): P-384 roots signing with ECDSA/SHA-384, a
+/// 10-year certificate for an RSA card key (the card side stays RSA), a CRL signed with
+/// P-384; trusted beside today's RSA roots, as relying parties will hold both.
+#[test]
+fn next_generation_p384_chain_and_crl_beside_rsa_roots() {
+    use inkan_testpki::jpki::{CrlOptions, KeyAlg, Reason, RevokedEntry, build_crl};
+    use inkan_verify::{CertStatus, CrlSet, RevocationOptions, RevocationReason, RevocationScope};
+
+    let validity = Validity::new(
+        utc(2027, 1, 1, 0, 0, 0).unwrap(),
+        utc(2047, 1, 1, 0, 0, 0).unwrap(),
+    )
+    .unwrap();
+    let next = TestPki::generate_with(8, &[validity], KeyAlg::EcdsaP384).unwrap();
+    let today = TestPki::generate(8, 1, validity).unwrap();
+    let mut store = TrustStore::new();
+    for r in next.sign_roots.iter().chain(&today.sign_roots) {
+        store.add_explicit(r.cert_der()).unwrap();
+    }
+    let root = &next.sign_roots[0];
+    assert_eq!(root.key().alg(), KeyAlg::EcdsaP384);
+    let key = test_key(8, "next-gen leaf").unwrap();
+    let id = Identity::example();
+    let leaf_validity = Validity::new(
+        utc(2028, 4, 1, 0, 0, 0).unwrap(),
+        utc(2038, 3, 31, 14, 59, 59).unwrap(),
+    )
+    .unwrap();
+    let der = issue_signature_cert(
+        root,
+        &SignatureCertSpec {
+            serial: &[0x38, 0x40],
+            subject_key: &key.to_public_key(),
+            common_name: "next-generation signer",
+            scope: CrlScope::new("Tokyo-to", "Chiyoda-ku"),
+            identity: &id,
+            validity: leaf_validity,
+        },
+    )
+    .unwrap();
+    let leaf = Cert::from_der(&der).unwrap();
+    assert_eq!(
+        leaf.x509().signature_algorithm().oid.to_string(),
+        "1.2.840.10045.4.3.3"
+    );
+    let at = UnixTime::parse_rfc3339("2037-06-01T00:00:00Z").unwrap();
+    for &b in inkan_verify::Backend::all() {
+        let mut o = ValidationOptions::new(at);
+        o.backend = b;
+        let p = verify_path(&leaf, &[], &store, &o).unwrap();
+        assert_eq!(p.anchor.cert.der(), root.cert_der(), "{b:?}");
+    }
+    // A P-384 CRL with the certificate on it (a move: affiliationChanged).
+    let crl = build_crl(
+        root,
+        &[RevokedEntry {
+            serial: vec![0x38, 0x40],
+            revoked_at: utc(2037, 5, 1, 0, 0, 0).unwrap(),
+            reason: Some(Reason::AffiliationChanged),
+        }],
+        utc(2037, 5, 30, 0, 0, 0).unwrap(),
+        utc(2037, 6, 29, 0, 0, 0).unwrap(),
+        7,
+        &CrlOptions::default(),
+    )
+    .unwrap();
+    let mut set = CrlSet::new();
+    set.add_der(&crl).unwrap();
+    for &b in inkan_verify::Backend::all() {
+        let mut r = RevocationOptions::new(&set);
+        r.scope = RevocationScope::Leaf;
+        r.allow_unknown = false;
+        let mut o = ValidationOptions::new(at);
+        o.backend = b;
+        o.revocation = Some(r);
+        let e = verify_path(&leaf, &[], &store, &o).unwrap_err();
+        assert_eq!(e.code(), "revoked", "{b:?}: {e}");
+        let mut r = RevocationOptions::new(&set);
+        r.scope = RevocationScope::Leaf;
+        r.accept_revoked_after_signing = true;
+        r.signing_time = Some((
+            UnixTime::parse_rfc3339("2036-01-01T00:00:00Z").unwrap(),
+            inkan_verify::TimeSource::Caller,
+        ));
+        let mut o = ValidationOptions::new(at);
+        o.backend = b;
+        o.revocation = Some(r);
+        let p = verify_path(&leaf, &[], &store, &o).unwrap();
+        assert!(matches!(
+            p.revocation[0],
+            CertStatus::RevokedAfterSigning {
+                reason: RevocationReason::AffiliationChanged,
+                ..
+            }
+        ));
+    }
+}
