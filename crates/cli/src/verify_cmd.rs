@@ -169,9 +169,12 @@ pub struct ChainArgs {
 /// `inkan verify cms`.
 #[derive(Args, Debug)]
 pub struct CmsArgs {
-    /// The CMS SignedData, DER (`.p7s`) or PEM (`CMS`/`PKCS7`); at most 64 MiB.
-    #[arg(long, value_name = "FILE.p7s")]
-    signature: PathBuf,
+    /// The CMS SignedData, DER (`.p7s`) or PEM (`CMS`/`PKCS7`); at most 64 MiB. Give
+    /// it several times to check many signatures in one run: anchors, CRLs and options
+    /// are loaded once and a signer's validated path is remembered; the report then
+    /// lists every file (`signatures`), and the run is valid when every one is.
+    #[arg(long, value_name = "FILE.p7s", required = true)]
+    signature: Vec<PathBuf>,
     /// The signed document, for a detached signature (hashed as it is read, any size).
     #[arg(long, value_name = "FILE")]
     content: Option<PathBuf>,
@@ -497,19 +500,22 @@ fn chain(a: &ChainArgs) -> Result<Valid, Failure> {
     valid(&report, text)
 }
 
-fn cms(a: &CmsArgs) -> Result<Valid, Failure> {
-    let at = parse_at(a.anchors.at.as_deref())?;
-    let raw = vfs::read_bounded(&a.signature, vfs::MAX_CMS, "CMS SignedData")?;
-    let der = if raw.starts_with(b"-----BEGIN") {
+fn read_cms(path: &Path) -> Result<Vec<u8>, Failure> {
+    let raw = vfs::read_bounded(path, vfs::MAX_CMS, "CMS SignedData")?;
+    if raw.starts_with(b"-----BEGIN") {
         der::pem::decode_vec(&raw).map(|(_, d)| d).map_err(|e| {
             Failure::Invalid(VerifyError::Malformed {
                 what: "CMS PEM",
                 detail: e.to_string(),
             })
-        })?
+        })
     } else {
-        raw
-    };
+        Ok(raw)
+    }
+}
+
+fn cms(a: &CmsArgs) -> Result<Valid, Failure> {
+    let at = parse_at(a.anchors.at.as_deref())?;
     let content = a
         .content
         .as_ref()
@@ -517,18 +523,78 @@ fn cms(a: &CmsArgs) -> Result<Valid, Failure> {
     let store = load_anchors(&a.anchors.trust_anchors, a.anchors.pinned_only)?;
     let inter = load_certs(&a.anchors.intermediate)?;
     let rev = Revocation::load(&a.anchors.revocation)?;
-    let sources = rev.sources();
+    let placeholder = CrlSet::new();
     let mut o = ValidationOptions::new(at);
     o.revocation = rev.checked.then(|| {
-        let mut r = RevocationOptions::new(&sources);
+        let mut r = RevocationOptions::new(&placeholder);
         r.accept_revoked_after_signing = a.accept_revoked_after_signing;
         r
     });
+    let verifier = inkan_verify::Verifier::new(store, inter, rev.sources(), o);
     let purpose = Purpose::Document {
         allow_auth_cert: a.allow_auth_cert,
     };
-    let v = inkan_verify::verify_cms(&der, content.as_ref(), &store, &inter, &o, purpose)?;
-    let report = CmsReport::new(&v, at, content.is_some());
+    let one = |path: &Path| -> Result<(Value, String), Failure> {
+        let der = read_cms(path)?;
+        let v = verifier.verify_cms(&der, content.as_ref(), at, purpose)?;
+        cms_report(&v, at, content.is_some(), rev.checked)
+    };
+    if let [only] = a.signature.as_slice() {
+        let (json, text) = one(only)?;
+        return Ok(Valid {
+            json,
+            text,
+            valid: true,
+        });
+    }
+    // Several signatures: one entry each, valid or not; the run is valid when all are.
+    let mut entries = Vec::with_capacity(a.signature.len());
+    let mut lines = Vec::new();
+    let mut all = true;
+    for path in &a.signature {
+        let file = path.display().to_string();
+        match one(path) {
+            Ok((json, text)) => {
+                let mut m = Map::new();
+                m.insert("file".into(), json!(file));
+                m.insert("valid".into(), json!(true));
+                if let Value::Object(r) = json {
+                    m.extend(r);
+                }
+                entries.push(Value::Object(m));
+                lines.push(format!("{file}: {text}"));
+            }
+            Err(Failure::Invalid(e)) => {
+                all = false;
+                entries.push(json!({"file": file, "valid": false, "error": ErrorReport::from(&e)}));
+                lines.push(format!("{file}: INVALID: {e} [{}]", e.code()));
+            }
+            Err(Failure::Cli(e)) => {
+                all = false;
+                entries.push(json!({
+                    "file": file,
+                    "valid": false,
+                    "error": {"code": e.code, "message": e.message},
+                }));
+                lines.push(format!("{file}: INVALID: {} [{}]", e.message, e.code));
+            }
+        }
+    }
+    Ok(Valid {
+        json: json!({ "signatures": entries }),
+        text: lines.join("\n"),
+        valid: all,
+    })
+}
+
+/// The report of one verified CMS (JSON) and its text.
+fn cms_report(
+    v: &inkan_verify::CmsVerification,
+    at: UnixTime,
+    detached: bool,
+    checked: bool,
+) -> Result<(Value, String), Failure> {
+    let report = CmsReport::new(v, at, detached);
     let who = report
         .identity
         .as_ref()
@@ -545,7 +611,7 @@ fn cms(a: &CmsArgs) -> Result<Valid, Failure> {
     ));
     lines.push(format!(
         "  revocation: {}",
-        status_text(v.signer_status(), rev.checked)
+        status_text(v.signer_status(), checked)
     ));
     lines.push(format!(
         "  anchor:     {} ({})",
@@ -553,7 +619,8 @@ fn cms(a: &CmsArgs) -> Result<Valid, Failure> {
         anchor_label(&v.path)
     ));
     lines.push(format!("  checked at: {at}"));
-    valid(&report, lines.join("\n"))
+    let Valid { json, text, .. } = valid(&report, lines.join("\n"))?;
+    Ok((json, text))
 }
 
 fn login(a: &LoginArgs) -> Result<Valid, Failure> {

@@ -891,3 +891,51 @@ fn next_generation_p384_pki_verifies_beside_openssl() {
     );
     assert_eq!(r.code, 2, "{} {}", r.stdout, r.stderr);
 }
+
+#[test]
+fn many_signatures_in_one_run() {
+    let card = sim_card(&[]);
+    let mut files = Vec::new();
+    for i in 0..3 {
+        let doc = card.path(&format!("doc{i}.txt"));
+        write(&doc, format!("document {i}\n").as_bytes());
+        let p7s = card.path(&format!("doc{i}.p7s"));
+        sign_cms(&card, &doc, &p7s, false);
+        files.push(p7s);
+    }
+    let crl = sign_crl(&card);
+    let mut args: Vec<&str> = vec!["--crl", &crl, "--at", AT];
+    let all: Vec<String> = files.iter().map(|f| s(f).to_owned()).collect();
+    // `verify_cms` passes the first file; the others come as more --signature flags.
+    for f in &all[1..] {
+        args.extend(["--signature", f.as_str()]);
+    }
+    let r = verify_cms(&card, &files[0], None, &args);
+    assert_eq!(r.code, 0, "{} {}", r.stdout, r.stderr);
+    let j = r.json();
+    assert_eq!(j["valid"], true);
+    let list = j["signatures"].as_array().unwrap();
+    assert_eq!(list.len(), 3);
+    for (e, f) in list.iter().zip(&all) {
+        assert_eq!(e["file"], f.as_str());
+        assert_eq!(e["valid"], true);
+        assert_eq!(e["revocation"]["status"], "good");
+        assert_eq!(e["identity"]["name"], "試験 花子");
+    }
+    // One tampered and one missing file among them: the others stay valid, exit 10.
+    let mut t = std::fs::read(&files[1]).unwrap();
+    let pos = t.windows(8).position(|w| w == b"document").unwrap();
+    t[pos] = b'D';
+    write(&files[1], &t);
+    let missing = card.path("missing.p7s");
+    args.extend(["--signature", s(&missing)]);
+    let r = verify_cms(&card, &files[0], None, &args);
+    assert_eq!(r.code, INVALID, "{} {}", r.stdout, r.stderr);
+    let j = r.json();
+    assert_eq!(j["valid"], false);
+    let list = j["signatures"].as_array().unwrap();
+    let verdicts: Vec<bool> = list.iter().map(|e| e["valid"] == true).collect();
+    assert_eq!(verdicts, [true, false, true, false]);
+    assert_eq!(list[1]["error"]["code"], "digest-mismatch");
+    assert!(list[3]["error"]["code"].is_string(), "{}", list[3]);
+}

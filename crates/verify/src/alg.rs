@@ -529,6 +529,44 @@ fn ecdsa_verify(
     }
 }
 
+/// Keys AWS-LC has parsed, by algorithm and key bytes: a relying party sees the same
+/// few CA and signer keys again and again, and parsing an RSA key costs about a third of
+/// a verification. Bounded (emptied when full); a hash collision only costs a parse.
+#[cfg(feature = "aws-lc")]
+fn awslc_key(
+    alg: &'static dyn aws_lc_rs::signature::VerificationAlgorithm,
+    public_key: &[u8],
+) -> Result<alloc::sync::Arc<aws_lc_rs::signature::ParsedPublicKey>, aws_lc_rs::error::Unspecified>
+{
+    use alloc::sync::Arc;
+    use aws_lc_rs::signature::ParsedPublicKey;
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    type Keys = Mutex<HashMap<(usize, u64), (Vec<u8>, Arc<ParsedPublicKey>)>>;
+    const MAX_KEYS: usize = 4096;
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    let keys = KEYS.get_or_init(|| Mutex::new(HashMap::new()));
+    let id = (
+        alg as *const dyn aws_lc_rs::signature::VerificationAlgorithm as *const () as usize,
+        xxhash_rust::xxh3::xxh3_64(public_key),
+    );
+    if let Ok(map) = keys.lock()
+        && let Some((bytes, k)) = map.get(&id)
+        && bytes.as_slice() == public_key
+    {
+        return Ok(k.clone());
+    }
+    let k =
+        Arc::new(ParsedPublicKey::new(alg, public_key).map_err(|_| aws_lc_rs::error::Unspecified)?);
+    if let Ok(mut map) = keys.lock() {
+        if map.len() >= MAX_KEYS {
+            map.clear();
+        }
+        map.insert(id, (public_key.to_vec(), k.clone()));
+    }
+    Ok(k)
+}
+
 #[cfg(feature = "aws-lc")]
 fn awslc_verify(
     alg: &'static dyn aws_lc_rs::signature::VerificationAlgorithm,
@@ -537,17 +575,17 @@ fn awslc_verify(
     signed: Signed<'_>,
     signature: &[u8],
 ) -> Result<(), aws_lc_rs::error::Unspecified> {
-    use aws_lc_rs::{digest as d, signature as s};
-    let key = s::UnparsedPublicKey::new(alg, public_key);
+    use aws_lc_rs::digest as d;
+    let key = awslc_key(alg, public_key)?;
     match signed {
-        Signed::Message(m) => key.verify(m, signature),
+        Signed::Message(m) => key.verify_sig(m, signature),
         Signed::Digest(g) => {
             let dalg = match hash {
                 HashAlg::Sha256 => &d::SHA256,
                 HashAlg::Sha384 => &d::SHA384,
                 HashAlg::Sha512 => &d::SHA512,
             };
-            key.verify_digest(&d::Digest::import_less_safe(g, dalg)?, signature)
+            key.verify_digest_sig(&d::Digest::import_less_safe(g, dalg)?, signature)
         }
     }
 }

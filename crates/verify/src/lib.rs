@@ -25,6 +25,7 @@ extern crate alloc;
 
 pub mod alg;
 mod asn1;
+pub mod cache;
 pub mod error;
 #[cfg(feature = "std")]
 pub mod fs;
@@ -36,6 +37,7 @@ pub mod revocation;
 pub mod signed;
 pub mod time;
 pub mod trust;
+pub mod verifier;
 pub mod x509;
 
 pub use alg::{Backend, Curve, HashAlg, PublicKey, Scheme, verify_message, verify_pkcs1v15};
@@ -51,5 +53,6 @@ pub use signed::login::{LoginVerification, verify_login};
 pub use signed::xml::{XmlVerification, verify_xml};
 pub use time::UnixTime;
 pub use trust::{AnchorSource, JLIS_ROOT_PINS, RootPin, TrustAnchor, TrustStore};
+pub use verifier::Verifier;
 pub use x509::jpki::{BirthDate, CertKind, JpkiIdentity, Sex, cert_kind, identity};
 pub use x509::{Cert, KeyUsageBits};

@@ -14,6 +14,7 @@ use der::asn1::ObjectIdentifier as Oid;
 mod policy;
 
 use crate::alg::Backend;
+use crate::cache::Caches;
 use crate::error::Error;
 use crate::revocation::check::{CrlIssuers, check_certificate};
 use crate::revocation::{CertStatus, RevocationOptions};
@@ -53,6 +54,11 @@ pub struct ValidationOptions<'a> {
     pub max_policy_nodes: usize,
     /// Revocation checking; `None` skips it.
     pub revocation: Option<RevocationOptions<'a>>,
+    /// Certificates parsed and paths validated earlier under the same anchors,
+    /// intermediates, CRLs and options, reused while they hold ([`crate::cache`]);
+    /// `None` parses and validates every time. Its owner (a
+    /// [`crate::verifier::Verifier`]) clears it when any of those changes.
+    pub cache: Option<&'a Caches>,
 }
 
 impl ValidationOptions<'_> {
@@ -73,6 +79,7 @@ impl ValidationOptions<'_> {
             budget: 100,
             max_policy_nodes: 1000,
             revocation: None,
+            cache: None,
         }
     }
 }
@@ -99,7 +106,16 @@ pub fn verify_path(
     store: &TrustStore,
     opts: &ValidationOptions<'_>,
 ) -> Result<ValidatedPath, Error> {
-    verify_path_inner(leaf, intermediates, store, opts, CRL_ISSUER_NESTING)
+    let Some(cache) = opts.cache.map(|c| &c.paths) else {
+        return verify_path_inner(leaf, intermediates, store, opts, CRL_ISSUER_NESTING);
+    };
+    let id = leaf.sha256();
+    if let Some(p) = cache.get(&id, opts.at) {
+        return Ok(p);
+    }
+    let p = verify_path_inner(leaf, intermediates, store, opts, CRL_ISSUER_NESTING)?;
+    cache.remember(id, &p, opts);
+    Ok(p)
 }
 
 /// How deep CRL issuer paths may nest: the path of a CRL issuer may itself need a CRL

@@ -139,7 +139,7 @@ struct Parsed<'a> {
 }
 
 /// ContentInfo (RFC 5652 §3) → SignedData (§5.1) → one SignerInfo (§5.3).
-fn parse(der: &[u8]) -> Result<Parsed<'_>, Error> {
+fn parse<'d>(der: &'d [u8], cache: Option<&crate::cache::CertCache>) -> Result<Parsed<'d>, Error> {
     let mut top = Reader::new(der);
     let ci = top.expect(0x30, "ContentInfo is not a SEQUENCE")?;
     top.finish("trailing data after ContentInfo")?;
@@ -180,8 +180,12 @@ fn parse(der: &[u8]) -> Result<Parsed<'_>, Error> {
         let mut cr = set.reader();
         while !cr.is_empty() {
             let c = cr.read()?;
+            let parsed = || match cache {
+                Some(k) => k.parse(c.raw),
+                None => Cert::from_der(c.raw),
+            };
             if c.tag == 0x30
-                && let Ok(cert) = Cert::from_der(c.raw)
+                && let Ok(cert) = parsed()
             {
                 certs.push(cert);
             }
@@ -380,7 +384,7 @@ pub fn verify_cms(
     opts: &ValidationOptions<'_>,
     purpose: Purpose,
 ) -> Result<CmsVerification, Error> {
-    let p = parse(der)?;
+    let p = parse(der, opts.cache.map(|c| &c.certs))?;
     let signer = p
         .certs
         .iter()
