@@ -11,11 +11,12 @@
 //!   fresh, loaded on demand;
 //! - [`Sources`]: several of them at once.
 //!
-//! A new source (OCSP, a provider's service) implements the trait; nothing above it
-//! changes. [`refresh`] is the sans-IO logic of keeping a store fresh over HTTP.
+//! A new source (a provider's service) implements the trait; nothing above it
+//! changes. [`ocsp`] is RFC 6960's request and checked answer, sans-IO. [`refresh`] is the sans-IO logic of keeping a store fresh over HTTP.
 
 pub mod check;
 pub mod crl;
+pub mod ocsp;
 #[cfg(feature = "std")]
 pub mod refresh;
 mod scope;

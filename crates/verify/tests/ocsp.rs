@@ -1,0 +1,369 @@
+//! OCSP (RFC 6960) against `openssl ocsp` as the responder: inkan writes the request,
+//! OpenSSL answers it from an index file (signed by the CA or by a delegated responder),
+//! inkan checks the answer. Good, revoked with reason, unknown, stale, from the future,
+//! a wrong signer, a delegated responder without id-kp-OCSPSigning, a nonce mismatch,
+//! garbage and error statuses.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use inkan_verify::revocation::ocsp::{
+    OcspCheck, OcspStatus, Responder, aia_ocsp_urls, check_response, request,
+};
+use inkan_verify::{Backend, Cert, RevocationReason, UnixTime};
+
+fn openssl_available() -> bool {
+    Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn run(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+struct Pki {
+    dir: PathBuf,
+}
+
+impl Pki {
+    fn path(&self, f: &str) -> PathBuf {
+        self.dir.join(f)
+    }
+
+    fn cert(&self, name: &str) -> Cert {
+        let pem = std::fs::read(self.path(&format!("{name}.pem"))).unwrap();
+        let (_, der) = der::pem::decode_vec(&pem).unwrap();
+        Cert::from_der(&der).unwrap()
+    }
+
+    /// `openssl ocsp` answering `req` from the index, signed by `signer` (`ca`,
+    /// `responder`, …); `extra` arguments appended.
+    fn answer(&self, req: &[u8], signer: &str, extra: &[&str]) -> Vec<u8> {
+        std::fs::write(self.path("req.der"), req).unwrap();
+        let cert = format!("{signer}.pem");
+        let key = format!("{signer}.key");
+        let mut a = vec![
+            "ocsp",
+            "-index",
+            "index.txt",
+            "-CA",
+            "ca.pem",
+            "-rsigner",
+            &cert,
+            "-rkey",
+            &key,
+            "-reqin",
+            "req.der",
+            "-respout",
+            "resp.der",
+        ];
+        a.extend_from_slice(extra);
+        run(&self.dir, &a);
+        std::fs::read(self.path("resp.der")).unwrap()
+    }
+}
+
+impl Drop for Pki {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A CA, two leaves (one revoked for keyCompromise), a third leaf not in the index, a
+/// delegated responder (id-kp-OCSPSigning), a certificate of the CA without that EKU,
+/// and an unrelated CA.
+fn pki(name: &str) -> Pki {
+    let dir = std::env::temp_dir().join(format!("inkan-ocsp-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = Pki { dir };
+    let d = &p.dir;
+    std::fs::write(
+        d.join("ext.cnf"),
+        "[leaf]\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+         authorityInfoAccess=OCSP;URI:http://127.0.0.1:8888/ocsp\n\
+         [responder]\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+         extendedKeyUsage=OCSPSigning\n\
+         [plain]\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n",
+    )
+    .unwrap();
+    for ca in ["ca", "other"] {
+        run(
+            d,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                &format!("{ca}.key"),
+                "-out",
+                &format!("{ca}.pem"),
+                "-subj",
+                &format!("/CN=inkan OCSP test {ca}"),
+                "-days",
+                "30",
+                "-config",
+                "/dev/null",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+        );
+    }
+    for (leaf, serial, ext) in [
+        ("good", "1001", "leaf"),
+        ("revoked", "1002", "leaf"),
+        ("stranger", "1003", "leaf"),
+        ("responder", "2001", "responder"),
+        ("plain", "2002", "plain"),
+    ] {
+        run(
+            d,
+            &[
+                "req",
+                "-new",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                &format!("{leaf}.key"),
+                "-out",
+                &format!("{leaf}.csr"),
+                "-subj",
+                &format!("/CN=inkan OCSP {leaf}"),
+                "-config",
+                "/dev/null",
+            ],
+        );
+        run(
+            d,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                &format!("{leaf}.csr"),
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-set_serial",
+                &format!("0x{serial}"),
+                "-days",
+                "20",
+                "-extfile",
+                "ext.cnf",
+                "-extensions",
+                ext,
+                "-out",
+                &format!("{leaf}.pem"),
+            ],
+        );
+    }
+    std::fs::write(
+        d.join("index.txt"),
+        "V\t491231235959Z\t\t1001\tunknown\t/CN=inkan OCSP good\n\
+         R\t491231235959Z\t240301000000Z,keyCompromise\t1002\tunknown\t/CN=inkan OCSP revoked\n\
+         V\t491231235959Z\t\t2001\tunknown\t/CN=inkan OCSP responder\n\
+         V\t491231235959Z\t\t2002\tunknown\t/CN=inkan OCSP plain\n",
+    )
+    .unwrap();
+    p
+}
+
+fn now() -> UnixTime {
+    UnixTime::from_secs(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+}
+
+fn check(at: UnixTime, b: Backend) -> OcspCheck {
+    let mut c = OcspCheck::new(at);
+    c.backend = b;
+    c
+}
+
+#[test]
+fn good_revoked_unknown_from_the_ca_and_a_delegated_responder() {
+    if !openssl_available() {
+        println!("SKIP: openssl not found");
+        return;
+    }
+    let p = pki("statuses");
+    let ca = p.cert("ca");
+    let nonce = [0x5a; 16];
+    for &b in Backend::all() {
+        for (signer, responder) in [
+            ("ca", Responder::Issuer),
+            ("responder", Responder::Delegated),
+        ] {
+            for extra in [&["-ndays", "1"][..], &["-ndays", "1", "-resp_key_id"][..]] {
+                let good = p.cert("good");
+                let req = request(&good, &ca, Some(&nonce)).unwrap();
+                let resp = p.answer(&req.der, signer, extra);
+                let a = check_response(&resp, &req, &good, &ca, &check(now(), b)).unwrap();
+                assert_eq!(a.status, OcspStatus::Good, "{signer} {extra:?}");
+                assert_eq!(a.responder, responder);
+                assert!(a.next_update.is_some());
+
+                let revoked = p.cert("revoked");
+                let req = request(&revoked, &ca, Some(&nonce)).unwrap();
+                let resp = p.answer(&req.der, signer, extra);
+                let a = check_response(&resp, &req, &revoked, &ca, &check(now(), b)).unwrap();
+                assert_eq!(
+                    a.status,
+                    OcspStatus::Revoked {
+                        revoked_at: UnixTime::parse_rfc3339("2024-03-01T00:00:00Z").unwrap(),
+                        reason: RevocationReason::KeyCompromise,
+                    }
+                );
+
+                let stranger = p.cert("stranger");
+                let req = request(&stranger, &ca, None).unwrap();
+                let resp = p.answer(&req.der, signer, extra);
+                let a = check_response(&resp, &req, &stranger, &ca, &check(now(), b)).unwrap();
+                assert_eq!(a.status, OcspStatus::Unknown);
+            }
+        }
+    }
+    assert_eq!(
+        aia_ocsp_urls(&p.cert("good")),
+        vec!["http://127.0.0.1:8888/ocsp".to_owned()]
+    );
+}
+
+#[test]
+fn stale_future_wrong_signer_and_nonce_are_unknown() {
+    if !openssl_available() {
+        println!("SKIP: openssl not found");
+        return;
+    }
+    let p = pki("refusals");
+    let ca = p.cert("ca");
+    let good = p.cert("good");
+    let unknown = |r: Result<inkan_verify::revocation::ocsp::OcspAnswer, inkan_verify::Error>| {
+        let e = r.unwrap_err();
+        assert_eq!(e.code(), "revocation-unknown", "{e}");
+        e.to_string()
+    };
+    let req = request(&good, &ca, Some(&[1; 16])).unwrap();
+    let resp = p.answer(&req.der, "ca", &["-ndays", "1"]);
+    // Stale: two days later, past nextUpdate.
+    let later = now().saturating_add(2 * 86400);
+    let m = unknown(check_response(
+        &resp,
+        &req,
+        &good,
+        &ca,
+        &check(later, Backend::default()),
+    ));
+    assert!(m.contains("stale"), "{m}");
+    // From the future: an hour before it was made.
+    let before = now().saturating_sub(3600);
+    let m = unknown(check_response(
+        &resp,
+        &req,
+        &good,
+        &ca,
+        &check(before, Backend::default()),
+    ));
+    assert!(m.contains("future"), "{m}");
+    // Without nextUpdate, a response is good for max_age only.
+    let resp = p.answer(&req.der, "ca", &[]);
+    check_response(&resp, &req, &good, &ca, &check(now(), Backend::default())).unwrap();
+    let m = unknown(check_response(
+        &resp,
+        &req,
+        &good,
+        &ca,
+        &check(now().saturating_add(3600), Backend::default()),
+    ));
+    assert!(m.contains("too old"), "{m}");
+    // Another request's nonce.
+    let other = request(&good, &ca, Some(&[2; 16])).unwrap();
+    let resp = p.answer(&req.der, "ca", &["-ndays", "1"]);
+    let m = unknown(check_response(
+        &resp,
+        &other,
+        &good,
+        &ca,
+        &check(now(), Backend::default()),
+    ));
+    assert!(m.contains("nonce"), "{m}");
+    // Signed by an unrelated CA, or by a certificate of the CA without OCSPSigning.
+    let resp = p.answer(&req.der, "other", &["-ndays", "1"]);
+    let m = unknown(check_response(
+        &resp,
+        &req,
+        &good,
+        &ca,
+        &check(now(), Backend::default()),
+    ));
+    assert!(m.contains("not from the issuer"), "{m}");
+    let resp = p.answer(&req.der, "plain", &["-ndays", "1"]);
+    let m = unknown(check_response(
+        &resp,
+        &req,
+        &good,
+        &ca,
+        &check(now(), Backend::default()),
+    ));
+    assert!(m.contains("OCSPSigning"), "{m}");
+    // A tampered response (a digit of producedAt, inside the signed data): the signature
+    // fails.
+    let mut resp = p.answer(&req.der, "ca", &["-ndays", "1"]);
+    let at = resp.windows(2).position(|w| w == [0x18, 0x0f]).unwrap() + 2 + 13;
+    resp[at] ^= 1;
+    let m = unknown(check_response(
+        &resp,
+        &req,
+        &good,
+        &ca,
+        &check(now(), Backend::default()),
+    ));
+    assert!(m.contains("signature"), "{m}");
+    // Garbage, truncation and an error status (tryLater).
+    for bad in [
+        &b""[..],
+        b"\x30\x03\x0a\x01\x03",
+        b"<html>not OCSP</html>",
+        &resp[..resp.len() / 2],
+    ] {
+        unknown(check_response(
+            bad,
+            &req,
+            &good,
+            &ca,
+            &check(now(), Backend::default()),
+        ));
+    }
+    // A nonce of 33 bytes is refused before anything is sent.
+    assert_eq!(
+        request(&good, &ca, Some(&[0; 33])).unwrap_err().code(),
+        "malformed"
+    );
+}
