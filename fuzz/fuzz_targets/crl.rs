@@ -1,37 +1,27 @@
-//! CRL reader (RFC 5280 §5.1): never panics, errors point inside the input, and an
-//! index that is built answers for every serial it lists and survives a persist/reopen.
+//! CRL reader (RFC 5280 §5.1): never panics, errors point inside the input, the
+//! streaming reader agrees with the in-memory one, and an index that is built answers for
+//! every serial it lists and survives a persist/reopen.
 #![no_main]
-use inkan_verify::Backend;
-use inkan_verify::crl_index::{CrlIndex, CrlIndexError, RawCrl, ReadLimits};
+use inkan_verify::revocation::ReadLimits;
+use inkan_verify::{Crl, CrlError};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    // The streaming reader's head and issuer checks (no CA: it stops there).
-    if let Err(CrlIndexError::Der { offset, .. }) =
-        CrlIndex::from_reader_verified(data, &[], Backend::RustCrypto, ReadLimits::default())
-    {
-        assert!(offset <= data.len());
+    let whole = Crl::from_der(data);
+    if let Err(CrlError::Der { offset, .. }) = &whole {
+        assert!(*offset <= data.len());
     }
-    let raw = match RawCrl::parse(data) {
-        Ok(r) => r,
-        Err(CrlIndexError::Der { offset, .. }) => {
-            assert!(offset <= data.len());
-            return;
+    // The streaming reader gives the same verdict on the same bytes.
+    let streamed = Crl::from_reader(data, ReadLimits::default());
+    assert_eq!(whole.is_ok(), streamed.is_ok());
+    if let Ok(crl) = whole {
+        for (serial, rev) in crl.iter().take(64) {
+            assert_eq!(crl.lookup(&serial), Some(rev));
         }
-        Err(_) => return,
-    };
-    assert!(raw.tbs().len() < data.len());
-    match raw.index() {
-        Ok(idx) => {
-            for (serial, rev) in idx.iter().take(64) {
-                assert_eq!(idx.lookup(&serial), Some(rev));
-            }
-            let again = CrlIndex::from_bytes(idx.as_bytes().to_vec()).expect("reopen");
-            assert_eq!(again, idx);
-        }
-        Err(CrlIndexError::Der { offset, .. }) => assert!(offset <= data.len()),
-        Err(_) => {}
+        let again = Crl::from_bytes(crl.as_bytes().to_vec()).expect("reopen");
+        assert_eq!(again.len(), crl.len());
+        assert_eq!(again.info(), crl.info());
     }
     // Persisted-index reader on arbitrary bytes.
-    let _ = CrlIndex::from_bytes(data.to_vec()).map(|i| i.lookup(&[1]));
+    let _ = Crl::from_bytes(data.to_vec()).map(|i| i.lookup(&[1]));
 });
