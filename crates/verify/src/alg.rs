@@ -702,13 +702,11 @@ pub(crate) fn verify_with_spki(
     signature: &[u8],
     what: &'static str,
 ) -> Result<(), Error> {
-    let scheme = scheme(sig_alg, digest_alg)?;
-    let key = public_key(spki_der)?;
-    verify_scheme(
+    verify_message(
         backend,
-        &key,
-        scheme,
-        Signed::Message(message),
+        spki_der,
+        scheme(sig_alg, digest_alg)?,
+        message,
         signature,
         what,
     )

@@ -110,13 +110,6 @@ fn login_signature() {
     assert_eq!(e.code(), "certificate-kind");
 }
 
-fn openssl_available() -> bool {
-    Command::new("openssl")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 fn openssl_sign(content: &[u8], detached: bool, cades: bool) -> Vec<u8> {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);

@@ -10,39 +10,17 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+use common::{now, openssl_available, openssl_in};
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use inkan_verify::signed::cms::Content;
-use inkan_verify::{
-    Backend, CertKind, Purpose, TrustStore, UnixTime, ValidationOptions, report, verify_cms,
-};
+use inkan_verify::{Backend, CertKind, Purpose, TrustStore, ValidationOptions, report, verify_cms};
 
 const DOC: Purpose = Purpose::Document {
     allow_auth_cert: false,
 };
-
-fn openssl_available() -> bool {
-    Command::new("openssl")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn run(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "openssl {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn scratch(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("inkan-cms-alg-{}-{name}", std::process::id()));
@@ -72,7 +50,7 @@ fn pki_and_cms(name: &str, root_kind: &str, leaf_kind: &str, pss: bool, content:
         a.extend(genpkey(kind));
         let out = format!("{who}.key");
         a.extend(["-out", &out]);
-        run(&d, &a);
+        openssl_in(&d, &a);
     }
     std::fs::write(
         d.join("ext.cnf"),
@@ -117,8 +95,8 @@ fn pki_and_cms(name: &str, root_kind: &str, leaf_kind: &str, pss: bool, content:
     ];
     a.extend(md);
     a.extend(&sigopt);
-    run(&d, &a);
-    run(
+    openssl_in(&d, &a);
+    openssl_in(
         &d,
         &[
             "req",
@@ -155,8 +133,8 @@ fn pki_and_cms(name: &str, root_kind: &str, leaf_kind: &str, pss: bool, content:
     ];
     a.extend(md);
     a.extend(&sigopt);
-    run(&d, &a);
-    run(
+    openssl_in(&d, &a);
+    openssl_in(
         &d,
         &[
             "x509", "-in", "root.pem", "-outform", "DER", "-out", "root.der",
@@ -175,7 +153,7 @@ fn pki_and_cms(name: &str, root_kind: &str, leaf_kind: &str, pss: bool, content:
         if !detached {
             a.push("-nodetach");
         }
-        run(&d, &a);
+        openssl_in(&d, &a);
     }
     d
 }
@@ -185,15 +163,6 @@ fn store(dir: &Path) -> TrustStore {
     s.add_explicit(&std::fs::read(dir.join("root.der")).unwrap())
         .unwrap();
     s
-}
-
-fn now() -> UnixTime {
-    UnixTime::from_secs(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-    )
 }
 
 /// The CMS of `dir` verifies with every backend; a tampered content or signature fails

@@ -10,35 +10,15 @@
     clippy::indexing_slicing
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{SystemTime, UNIX_EPOCH};
+mod common;
+use common::{now, openssl_available, openssl_in};
+
+use std::path::PathBuf;
 
 use inkan_verify::revocation::ocsp::{
     OcspCheck, OcspStatus, Responder, aia_ocsp_urls, check_response, request,
 };
 use inkan_verify::{Backend, Cert, RevocationReason, UnixTime};
-
-fn openssl_available() -> bool {
-    Command::new("openssl")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn run(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "openssl {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 struct Pki {
     dir: PathBuf,
@@ -77,7 +57,7 @@ impl Pki {
             "resp.der",
         ];
         a.extend_from_slice(extra);
-        run(&self.dir, &a);
+        openssl_in(&self.dir, &a);
         std::fs::read(self.path("resp.der")).unwrap()
     }
 }
@@ -107,7 +87,7 @@ fn pki(name: &str) -> Pki {
     )
     .unwrap();
     for ca in ["ca", "other"] {
-        run(
+        openssl_in(
             d,
             &[
                 "req",
@@ -139,7 +119,7 @@ fn pki(name: &str) -> Pki {
         ("responder", "2001", "responder"),
         ("plain", "2002", "plain"),
     ] {
-        run(
+        openssl_in(
             d,
             &[
                 "req",
@@ -157,7 +137,7 @@ fn pki(name: &str) -> Pki {
                 "/dev/null",
             ],
         );
-        run(
+        openssl_in(
             d,
             &[
                 "x509",
@@ -190,15 +170,6 @@ fn pki(name: &str) -> Pki {
     )
     .unwrap();
     p
-}
-
-fn now() -> UnixTime {
-    UnixTime::from_secs(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-    )
 }
 
 fn check(at: UnixTime, b: Backend) -> OcspCheck {

@@ -27,3 +27,34 @@ pub fn store_with(root: &CertSpec) -> inkan_verify::TrustStore {
     s.add_explicit(&root.der()).unwrap();
     s
 }
+
+/// Whether the `openssl` command runs (tests that use it as an oracle skip without it).
+pub fn openssl_available() -> bool {
+    std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Runs `openssl ARGS` in `dir`; fails the test with its stderr when it fails.
+pub fn openssl_in(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The system clock (for PKIs OpenSSL makes "now").
+pub fn now() -> UnixTime {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    UnixTime::from_secs(d.as_secs())
+}
