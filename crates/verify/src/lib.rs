@@ -42,7 +42,7 @@ pub mod x509;
 
 pub use alg::{Backend, Curve, HashAlg, PublicKey, Scheme, verify_message, verify_pkcs1v15};
 pub use error::{CrlError, CrlRef, Error, RevocationReason};
-pub use path::{ValidatedPath, ValidationOptions, verify_path};
+pub use path::{Caches, PathCache, ValidatedPath, ValidationOptions, verify_path};
 pub use revocation::{
     CertStatus, Crl, CrlSet, RevocationOptions, RevocationScope, RevocationSource, Sources,
     TimeSource,

@@ -20,8 +20,8 @@
 use alloc::vec::Vec;
 
 use crate::alg::HashAlg;
-use crate::cache::Caches;
 use crate::error::Error;
+use crate::path::Caches;
 use crate::path::{ValidatedPath, ValidationOptions, verify_path};
 use crate::revocation::RevocationSource;
 use crate::signed::Purpose;
