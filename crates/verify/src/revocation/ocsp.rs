@@ -252,18 +252,17 @@ fn matches(certid: &Tlv<'_>, id: &CertId) -> Result<bool, Error> {
     Ok(name.content == n && key.content == k && der_unknown(unsigned(&serial))? == ours)
 }
 
-/// Checks the responder's `der` for `req` about `cert` (issued by `issuer`) under `c`.
+/// Checks the responder's `der` for `req` (which names the certificate) from the
+/// certificate's `issuer` under `c`.
 pub fn check_response(
     der: &[u8],
     req: &OcspRequest,
-    cert: &Cert,
     issuer: &Cert,
     c: &OcspCheck,
 ) -> Result<OcspAnswer, Error> {
     if der.len() > MAX_RESPONSE {
         return Err(unknown("the OCSP response is over 256 KiB"));
     }
-    let _ = cert;
     let mut top = Reader::new(der);
     let resp = der_unknown(top.expect(0x30, "OCSPResponse"))?;
     der_unknown(top.finish("trailing data"))?;
@@ -327,27 +326,30 @@ pub fn check_response(
         extensions = Some(der_unknown(tr.read())?);
     }
 
-    // Who signed: the issuer, or a delegated responder the issuer certified.
+    // Who signed: the issuer, or a delegated responder the issuer certified. The
+    // responderID (§4.2.2.3) is read once; each candidate is compared with it.
+    enum Named<'r> {
+        ByName(x509_cert::name::Name),
+        ByKey(&'r [u8]),
+    }
+    let named = match responder_id.tag {
+        0xa1 => {
+            let inner = der_unknown(responder_id.reader().expect(0x30, "byName"))?;
+            let raw = basic_der.get(inner.offset..inner.end()).unwrap_or(&[]);
+            Named::ByName(
+                x509_cert::name::Name::from_der(raw)
+                    .map_err(|_| unknown("the OCSP responderID name does not parse"))?,
+            )
+        }
+        0xa2 => Named::ByKey(der_unknown(responder_id.reader().expect(0x04, "byKey"))?.content),
+        _ => return Err(unknown("the OCSP responderID is neither byName nor byKey")),
+    };
     let names_signer = |signer: &Cert| -> Result<bool, Error> {
-        match responder_id.tag {
-            0xa1 => {
-                let inner = der_unknown(responder_id.reader().expect(0x30, "byName"))?;
-                let raw = tbs_der
-                    .get(
-                        inner.offset.saturating_sub(tbs.offset)
-                            ..inner.end().saturating_sub(tbs.offset),
-                    )
-                    .unwrap_or(&[]);
-                let name = x509_cert::name::Name::from_der(raw)
-                    .map_err(|_| unknown("the OCSP responderID name does not parse"))?;
-                Ok(name_eq(&name, signer.subject()))
+        match &named {
+            Named::ByName(name) => Ok(name_eq(name, signer.subject())),
+            Named::ByKey(hash) => {
+                Ok(*hash == sha1::Sha1::digest(issuer_key_bits(signer)?).as_slice())
             }
-            0xa2 => {
-                let hash = der_unknown(responder_id.reader().expect(0x04, "byKey"))?;
-                let key = issuer_key_bits(signer)?;
-                Ok(hash.content == sha1::Sha1::digest(&key).as_slice())
-            }
-            _ => Err(unknown("the OCSP responderID is neither byName nor byKey")),
         }
     };
     let verify = |signer: &Cert| {
