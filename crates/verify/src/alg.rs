@@ -655,15 +655,12 @@ pub fn verify_pkcs1v15_sha1_legacy(
                 .map_err(|_| bad())
         }
         #[cfg(feature = "aws-lc")]
-        Backend::AwsLc => {
-            use aws_lc_rs::signature;
-            signature::UnparsedPublicKey::new(
-                &signature::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
-                public_key,
-            )
-            .verify(message, signature)
-            .map_err(|_| bad())
-        }
+        Backend::AwsLc => awslc_key(
+            &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
+            public_key,
+        )
+        .and_then(|k| k.verify_sig(message, signature))
+        .map_err(|_| bad()),
     }
 }
 
