@@ -321,6 +321,17 @@ pub fn run(cmd: &VerifyCmd, json_mode: bool) -> i32 {
     }
 }
 
+impl AnchorArgs {
+    /// The trust anchors, intermediates and revocation sources these flags name.
+    fn load(&self) -> Result<(TrustStore, Vec<Cert>, Revocation), Failure> {
+        Ok((
+            load_anchors(&self.trust_anchors, self.pinned_only)?,
+            load_certs(&self.intermediate)?,
+            Revocation::load(&self.revocation)?,
+        ))
+    }
+}
+
 fn parse_at(at: Option<&str>) -> Result<UnixTime, Failure> {
     match at {
         Some(s) => UnixTime::parse_rfc3339(s)
@@ -520,9 +531,7 @@ fn cms(a: &CmsArgs) -> Result<Valid, Failure> {
         .content
         .as_ref()
         .map(|p| inkan_verify::signed::cms::Content::File(p.clone()));
-    let store = load_anchors(&a.anchors.trust_anchors, a.anchors.pinned_only)?;
-    let inter = load_certs(&a.anchors.intermediate)?;
-    let rev = Revocation::load(&a.anchors.revocation)?;
+    let (store, inter, rev) = a.anchors.load()?;
     let placeholder = CrlSet::new();
     let mut o = ValidationOptions::new(at);
     o.revocation = rev.checked.then(|| {
@@ -635,9 +644,7 @@ fn login(a: &LoginArgs) -> Result<Valid, Failure> {
     };
     let signature = vfs::read_bounded(&a.signature, vfs::MAX_SIGNATURE, "signature")?;
     let cert = load_one_cert(&a.certificate)?;
-    let store = load_anchors(&a.anchors.trust_anchors, a.anchors.pinned_only)?;
-    let inter = load_certs(&a.anchors.intermediate)?;
-    let rev = Revocation::load(&a.anchors.revocation)?;
+    let (store, inter, rev) = a.anchors.load()?;
     let sources = rev.sources();
     let mut o = ValidationOptions::new(at);
     o.revocation = rev.checked.then(|| RevocationOptions::new(&sources));
@@ -710,9 +717,7 @@ fn xml(a: &XmlArgs) -> Result<Valid, Failure> {
         };
         (raw, att)
     };
-    let store = load_anchors(&a.anchors.trust_anchors, a.anchors.pinned_only)?;
-    let inter = load_certs(&a.anchors.intermediate)?;
-    let rev = Revocation::load(&a.anchors.revocation)?;
+    let (store, inter, rev) = a.anchors.load()?;
     let sources = rev.sources();
     let mut o = ValidationOptions::new(at);
     o.revocation = rev.checked.then(|| RevocationOptions::new(&sources));
