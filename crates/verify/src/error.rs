@@ -36,6 +36,41 @@ pub struct CrlRef {
     pub delta: Option<(Option<String>, UnixTime)>,
 }
 
+/// Who signed an OCSP response (RFC 6960 §4.2.2.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Responder {
+    /// The certificate's issuer itself.
+    Issuer,
+    /// A delegated responder certified by the issuer for OCSP signing.
+    Delegated,
+}
+
+impl Responder {
+    /// `issuer` or `delegated`, for reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Issuer => "issuer",
+            Self::Delegated => "delegated",
+        }
+    }
+}
+
+/// The OCSP response that decided a revocation status (RFC 6960 §4.2.1): where it
+/// came from, its times and who signed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OcspRef {
+    /// The responder's URL, as the front end that fetched it names it.
+    pub url: String,
+    /// producedAt.
+    pub produced_at: UnixTime,
+    /// thisUpdate of the certificate's SingleResponse.
+    pub this_update: UnixTime,
+    /// nextUpdate of the certificate's SingleResponse.
+    pub next_update: Option<UnixTime>,
+    /// Who signed the response.
+    pub responder: Responder,
+}
+
 /// Why a verification failed.
 ///
 /// Each variant carries the context needed for a useful message; [`Error::code`] maps it
@@ -150,6 +185,8 @@ pub enum Error {
         invalidity: Option<UnixTime>,
         /// The CRL that decided.
         crl: Option<alloc::boxed::Box<CrlRef>>,
+        /// The OCSP response that decided.
+        ocsp: Option<alloc::boxed::Box<OcspRef>>,
     },
     /// The certificate was revoked, but only after the signing time given by the caller
     /// (or claimed by the signer). The signature was made while the certificate was good;
@@ -167,6 +204,8 @@ pub enum Error {
         reason: RevocationReason,
         /// The CRL that decided.
         crl: Option<alloc::boxed::Box<CrlRef>>,
+        /// The OCSP response that decided.
+        ocsp: Option<alloc::boxed::Box<OcspRef>>,
     },
     /// No usable CRL determines the certificate's status (RFC 5280 §6.3.3 (k)).
     RevocationUnknown {

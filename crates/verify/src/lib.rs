@@ -41,11 +41,11 @@ pub mod verifier;
 pub mod x509;
 
 pub use alg::{Backend, Curve, HashAlg, PublicKey, Scheme, verify_message, verify_pkcs1v15};
-pub use error::{CrlError, CrlRef, Error, RevocationReason};
+pub use error::{CrlError, CrlRef, Error, OcspRef, RevocationReason};
 pub use path::{Caches, PathCache, ValidatedPath, ValidationOptions, verify_path};
 pub use revocation::{
-    CertStatus, Crl, CrlSet, RevocationOptions, RevocationScope, RevocationSource, Sources,
-    TimeSource,
+    CertStatus, Crl, CrlSet, OcspFetch, OcspFetchError, RevocationOptions, RevocationScope,
+    RevocationSource, Sources, TimeSource,
 };
 pub use signed::Purpose;
 pub use signed::cms::{CmsVerification, verify_cms};

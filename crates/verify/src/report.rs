@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use serde::Serialize;
 
-use crate::error::{CrlRef, Error};
+use crate::error::{CrlRef, Error, OcspRef};
 use crate::path::ValidatedPath;
 use crate::revocation::{CertStatus, TimeSource};
 use crate::signed::cms::CmsVerification;
@@ -104,6 +104,35 @@ impl From<&CrlRef> for CrlReport {
     }
 }
 
+/// The OCSP response that decided (RFC 6960 §4.2.1).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct OcspReport {
+    /// The responder's URL.
+    pub url: String,
+    /// producedAt.
+    pub produced_at: String,
+    /// thisUpdate.
+    pub this_update: String,
+    /// nextUpdate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_update: Option<String>,
+    /// `issuer` (signed by the certificate's issuer) or `delegated` (by a responder
+    /// certificate the issuer gave id-kp-OCSPSigning).
+    pub responder: &'static str,
+}
+
+impl From<&OcspRef> for OcspReport {
+    fn from(r: &OcspRef) -> Self {
+        Self {
+            url: r.url.clone(),
+            produced_at: r.produced_at.to_string(),
+            this_update: r.this_update.to_string(),
+            next_update: r.next_update.map(|t| t.to_string()),
+            responder: r.responder.as_str(),
+        }
+    }
+}
+
 /// The revocation status of one certificate.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct RevocationReport {
@@ -121,6 +150,9 @@ pub struct RevocationReport {
     /// The CRLs that decided.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub crls: Vec<CrlReport>,
+    /// The OCSP response that decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ocsp: Option<OcspReport>,
 }
 
 impl From<Option<&CertStatus>> for RevocationReport {
@@ -131,22 +163,26 @@ impl From<Option<&CertStatus>> for RevocationReport {
             reason: None,
             detail: None,
             crls: Vec::new(),
+            ocsp: None,
         };
         match s {
             None | Some(CertStatus::NotChecked) => {}
-            Some(CertStatus::Good { crls }) => {
+            Some(CertStatus::Good { crls, ocsp }) => {
                 r.status = "good";
                 r.crls = crls.iter().map(CrlReport::from).collect();
+                r.ocsp = ocsp.as_ref().map(OcspReport::from);
             }
             Some(CertStatus::RevokedAfterSigning {
                 revoked_at,
                 reason,
                 crl,
+                ocsp,
             }) => {
                 r.status = "revoked-after-signing";
                 r.revoked_at = Some(revoked_at.to_string());
                 r.reason = Some(reason.name());
-                r.crls = alloc::vec![crl.into()];
+                r.crls = crl.iter().map(CrlReport::from).collect();
+                r.ocsp = ocsp.as_ref().map(OcspReport::from);
             }
             Some(CertStatus::Unknown { detail }) => {
                 r.status = "unknown";
@@ -497,6 +533,9 @@ pub struct ErrorReport {
     /// The CRL that decided.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub crl: Option<CrlReport>,
+    /// The OCSP response that decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ocsp: Option<OcspReport>,
     /// notAfter of an expired certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_after: Option<String>,
@@ -538,6 +577,7 @@ impl From<&Error> for ErrorReport {
             invalidity_date: None,
             signing_time: None,
             crl: None,
+            ocsp: None,
             not_after: None,
             not_before: None,
             at: None,
@@ -556,6 +596,7 @@ impl From<&Error> for ErrorReport {
                 reason,
                 invalidity,
                 crl,
+                ocsp,
             } => {
                 r.depth = Some(*depth);
                 r.serial = Some(serial.clone());
@@ -563,6 +604,7 @@ impl From<&Error> for ErrorReport {
                 r.reason = Some(reason.name());
                 r.invalidity_date = invalidity.map(|t| t.to_string());
                 r.crl = crl.as_deref().map(CrlReport::from);
+                r.ocsp = ocsp.as_deref().map(OcspReport::from);
             }
             Error::RevokedAfterSigning {
                 depth,
@@ -571,6 +613,7 @@ impl From<&Error> for ErrorReport {
                 signing_time,
                 reason,
                 crl,
+                ocsp,
             } => {
                 r.depth = Some(*depth);
                 r.serial = Some(serial.clone());
@@ -578,6 +621,7 @@ impl From<&Error> for ErrorReport {
                 r.signing_time = Some(signing_time.to_string());
                 r.reason = Some(reason.name());
                 r.crl = crl.as_deref().map(CrlReport::from);
+                r.ocsp = ocsp.as_deref().map(OcspReport::from);
             }
             Error::Expired {
                 depth,

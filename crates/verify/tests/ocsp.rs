@@ -18,7 +18,10 @@ use std::path::PathBuf;
 use inkan_verify::revocation::ocsp::{
     OcspCheck, OcspStatus, Responder, aia_ocsp_urls, check_response, request,
 };
-use inkan_verify::{Backend, Cert, RevocationReason, UnixTime};
+use inkan_verify::{
+    Backend, Cert, CertStatus, CrlSet, Error, OcspFetch, OcspFetchError, RevocationOptions,
+    RevocationReason, Sources, TrustStore, UnixTime, ValidationOptions, verify_path,
+};
 
 struct Pki {
     dir: PathBuf,
@@ -321,4 +324,127 @@ fn every_truncation_and_flipped_byte_is_an_answer_or_an_error() {
     );
     // Every byte of a delegated responder's answer is signed or checked (here: none).
     assert_eq!(accepted, 0);
+}
+
+/// An [`OcspFetch`] that answers through `openssl ocsp -reqin` (signed by `signer`),
+/// records the nonces it handed out, or fails as told.
+struct OpensslFetch<'p> {
+    pki: &'p Pki,
+    signer: &'static str,
+    fail: Option<&'static str>,
+    nonces: std::cell::Cell<u8>,
+}
+
+impl OcspFetch for OpensslFetch<'_> {
+    fn nonce(&self) -> Option<[u8; 16]> {
+        let n = self.nonces.get().wrapping_add(1);
+        self.nonces.set(n);
+        Some([n; 16])
+    }
+
+    fn fetch(
+        &self,
+        _cert: &Cert,
+        request: &[u8],
+    ) -> Result<Option<(String, Vec<u8>)>, OcspFetchError> {
+        if let Some(why) = self.fail {
+            return Err(OcspFetchError(why));
+        }
+        Ok(Some((
+            "http://responder.test/".into(),
+            self.pki.answer(request, self.signer, &["-ndays", "1"]),
+        )))
+    }
+}
+
+#[test]
+fn path_validation_asks_the_responder_and_maps_its_answer() {
+    if !openssl_available() {
+        println!("SKIP: openssl not found");
+        return;
+    }
+    let p = pki("paths");
+    let ca_pem = std::fs::read(p.path("ca.pem")).unwrap();
+    let (_, ca_der) = der::pem::decode_vec(&ca_pem).unwrap();
+    let mut store = TrustStore::new();
+    store.add_explicit(&ca_der).unwrap();
+    let fetch = |signer, fail| OpensslFetch {
+        pki: &p,
+        signer,
+        fail,
+        nonces: std::cell::Cell::new(0),
+    };
+    let run = |leaf: &str, f: &OpensslFetch<'_>, crls: &CrlSet| {
+        let mut sources = Sources::new();
+        sources.push(crls);
+        sources.set_ocsp(f);
+        let mut o = ValidationOptions::new(now());
+        o.revocation = Some(RevocationOptions::new(&sources));
+        verify_path(&p.cert(leaf), &[], &store, &o)
+    };
+    let none = CrlSet::new();
+    for (signer, responder) in [
+        ("ca", Responder::Issuer),
+        ("responder", Responder::Delegated),
+    ] {
+        let f = fetch(signer, None);
+        let v = run("good", &f, &none).unwrap();
+        match &v.revocation[0] {
+            CertStatus::Good {
+                crls,
+                ocsp: Some(r),
+            } => {
+                assert!(crls.is_empty());
+                assert_eq!(r.responder, responder);
+                assert_eq!(r.url, "http://responder.test/");
+            }
+            s => panic!("{s:?}"),
+        }
+        assert_eq!(f.nonces.get(), 1, "one request, with a fresh nonce");
+        let report = inkan_verify::report::RevocationReport::from(v.revocation.first());
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["status"], "good");
+        assert_eq!(json["ocsp"]["responder"], responder.as_str());
+
+        match run("revoked", &f, &none).unwrap_err() {
+            Error::Revoked {
+                reason,
+                ocsp: Some(r),
+                crl: None,
+                revoked_at,
+                ..
+            } => {
+                assert_eq!(reason, RevocationReason::KeyCompromise);
+                assert_eq!(r.responder, responder);
+                assert_eq!(revoked_at.to_string(), "2024-03-01T00:00:00Z");
+                let e = inkan_verify::report::ErrorReport::from(&Error::Revoked {
+                    depth: 0,
+                    serial: "1002".into(),
+                    revoked_at,
+                    reason,
+                    invalidity: None,
+                    crl: None,
+                    ocsp: Some(r),
+                });
+                let j = serde_json::to_value(&e).unwrap();
+                assert_eq!(j["code"], "revoked");
+                assert_eq!(j["reason"], "keyCompromise");
+                assert_eq!(j["ocsp"]["url"], "http://responder.test/");
+            }
+            e => panic!("{e:?}"),
+        }
+        // Unknown to the responder: never valid.
+        let e = run("stranger", &f, &none).unwrap_err();
+        assert_eq!(e.code(), "revocation-unknown");
+        assert!(e.to_string().contains("does not know"), "{e}");
+    }
+    // The responder's I/O failed: unknown, and why.
+    let down = fetch("ca", Some("the OCSP responder could not be reached"));
+    let e = run("good", &down, &none).unwrap_err();
+    assert_eq!(e.code(), "revocation-unknown");
+    assert!(e.to_string().contains("could not be reached"), "{e}");
+    // A certificate without its own CA as signer: the unrelated CA's answer is refused.
+    let wrong = fetch("other", None);
+    let e = run("good", &wrong, &none).unwrap_err();
+    assert_eq!(e.code(), "revocation-unknown", "{e}");
 }

@@ -90,7 +90,7 @@ fn newest_complete_crl_decides() {
     let lifted = crl(6, "2025-05-30T00:00:00Z").der();
     for order in every_order(&[held, lifted]) {
         match status(&order).unwrap() {
-            CertStatus::Good { crls } => assert_eq!(crls[0].number.as_deref(), Some("6")),
+            CertStatus::Good { crls, .. } => assert_eq!(crls[0].number.as_deref(), Some("6")),
             other => panic!("{other:?}"),
         }
     }

@@ -654,7 +654,9 @@ fn window(path: &ValidatedPath, opts: &ValidationOptions<'_>) -> Option<(UnixTim
     for status in &path.revocation {
         match status {
             CertStatus::NotChecked => {}
-            CertStatus::Good { crls } => {
+            // An OCSP answer is asked for afresh (with a nonce) each time.
+            CertStatus::Good { ocsp: Some(_), .. } => return None,
+            CertStatus::Good { crls, ocsp: None } => {
                 let r = opts.revocation.as_ref()?;
                 for crl in crls {
                     if crl.delta.is_some() {

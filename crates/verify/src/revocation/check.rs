@@ -19,10 +19,11 @@ use x509_cert::ext::pkix::crl::dp::DistributionPoint;
 use x509_cert::name::Name;
 
 use super::crl::{Crl, Revocation, uint_cmp};
+use super::ocsp::{self, OcspCheck, OcspStatus};
 use super::scope::{self, ALL_REASONS};
-use super::{CertStatus, RevocationOptions, RevocationScope, TimeSource};
+use super::{CertStatus, OcspFetch, RevocationOptions, RevocationScope, TimeSource};
 use crate::alg::Backend;
-use crate::error::{CrlRef, Error, RevocationReason};
+use crate::error::{CrlRef, Error, OcspRef, RevocationReason};
 use crate::time::UnixTime;
 use crate::x509::{Cert, KeyUsageBits, hex_string, name_eq};
 
@@ -264,8 +265,93 @@ fn crl_signed_for(
     ))
 }
 
+/// What decided a revocation status.
+enum Evidence {
+    Crl(CrlRef),
+    Ocsp(OcspRef),
+}
+
+impl Evidence {
+    fn split(self) -> (Option<CrlRef>, Option<OcspRef>) {
+        match self {
+            Self::Crl(c) => (Some(c), None),
+            Self::Ocsp(o) => (None, Some(o)),
+        }
+    }
+}
+
+/// What asking the OCSP responder gave.
+enum OcspOutcome {
+    /// The answer decided (good, or revoked as the options judge it).
+    Decided(Result<CertStatus, Error>),
+    /// No responder is known for the certificate.
+    NoResponder,
+    /// No usable answer: why (an error, a stale or forged answer, `unknown`).
+    Failed(&'static str),
+}
+
+/// RFC 6960: asks `f` about `cert` (issued by `issuer`) with a fresh nonce and checks the
+/// answer at `at` ([`ocsp::check_response`]); `good` and `revoked` decide.
+fn ask_ocsp(
+    f: &dyn OcspFetch,
+    cert: &Cert,
+    issuer: &Cert,
+    depth: usize,
+    at: UnixTime,
+    backend: Backend,
+    opts: &RevocationOptions<'_>,
+) -> OcspOutcome {
+    let nonce = f.nonce();
+    let Ok(req) = ocsp::request(cert, issuer, nonce.as_ref().map(|n| &n[..])) else {
+        return OcspOutcome::Failed("no OCSP request can be made for the certificate");
+    };
+    let (url, body) = match f.fetch(cert, &req.der) {
+        Ok(Some(r)) => r,
+        Ok(None) => return OcspOutcome::NoResponder,
+        Err(e) => return OcspOutcome::Failed(e.0),
+    };
+    let mut check = OcspCheck::new(at);
+    check.backend = backend;
+    let answer = match ocsp::check_response(&body, &req, issuer, &check) {
+        Ok(a) => a,
+        Err(Error::RevocationUnknown { detail, .. }) => return OcspOutcome::Failed(detail),
+        Err(_) => return OcspOutcome::Failed("the OCSP response could not be checked"),
+    };
+    let r = OcspRef {
+        url,
+        produced_at: answer.produced_at,
+        this_update: answer.this_update,
+        next_update: answer.next_update,
+        responder: answer.responder,
+    };
+    match answer.status {
+        OcspStatus::Good => OcspOutcome::Decided(Ok(CertStatus::Good {
+            crls: Vec::new(),
+            ocsp: Some(r),
+        })),
+        OcspStatus::Revoked { revoked_at, reason } => OcspOutcome::Decided(revoked(
+            cert,
+            depth,
+            Revocation {
+                revoked_at,
+                reason: Some(reason),
+                invalidity: None,
+            },
+            Evidence::Ocsp(r),
+            opts,
+        )),
+        OcspStatus::Unknown => {
+            OcspOutcome::Failed("the OCSP responder does not know the certificate")
+        }
+    }
+}
+
 /// RFC 5280 §6.3: the revocation status of `cert` (issued by `issuer`) at `at`; `ctx`
 /// allows CRLs signed by other certificates of the CRL issuer (see [`crl_signed_for`]).
+///
+/// When the source has an OCSP responder ([`super::RevocationSource::ocsp`]), it is
+/// asked first: `good` or `revoked` decides; without a usable answer the CRLs decide,
+/// and when none does the status is unknown, saying why the OCSP answer was unusable.
 pub(crate) fn check_certificate(
     cert: &Cert,
     issuer: &Cert,
@@ -277,6 +363,14 @@ pub(crate) fn check_certificate(
 ) -> Result<CertStatus, Error> {
     if opts.scope == RevocationScope::Leaf && depth > 0 {
         return Ok(CertStatus::NotChecked);
+    }
+    let mut ocsp_why = None;
+    if let Some(f) = opts.source.ocsp() {
+        match ask_ocsp(f, cert, issuer, depth, at, backend, opts) {
+            OcspOutcome::Decided(d) => return d,
+            OcspOutcome::NoResponder => {}
+            OcspOutcome::Failed(why) => ocsp_why = Some(why),
+        }
     }
     let implicit = [DistributionPoint {
         distribution_point: None,
@@ -290,7 +384,8 @@ pub(crate) fn check_certificate(
     let signers = opts.source.crl_signers();
     let mut mask: u16 = 0;
     let mut decided: Vec<CrlRef> = Vec::new();
-    let mut why = Unusable("no CRL from this issuer covers the certificate");
+    const NO_CRL: &str = "no CRL from this issuer covers the certificate";
+    let mut why = Unusable(NO_CRL);
     for dp in dps {
         if mask == ALL_REASONS {
             break;
@@ -340,14 +435,22 @@ pub(crate) fn check_certificate(
                 continue;
             };
             if let Some(e) = entry(&sel, cert.issuer(), cert.serial()) {
-                return revoked(cert, depth, e, sel.crl_ref(), opts);
+                return revoked(cert, depth, e, Evidence::Crl(sel.crl_ref()), opts);
             }
             decided.push(sel.crl_ref());
             mask |= interim;
         }
     }
     if mask == ALL_REASONS {
-        return Ok(CertStatus::Good { crls: decided });
+        return Ok(CertStatus::Good {
+            crls: decided,
+            ocsp: None,
+        });
+    }
+    if let Some(o) = ocsp_why
+        && why.0 == NO_CRL
+    {
+        why = Unusable(o);
     }
     if opts.allow_unknown {
         Ok(CertStatus::Unknown { detail: why.0 })
@@ -366,9 +469,10 @@ fn revoked(
     cert: &Cert,
     depth: usize,
     e: Revocation,
-    crl: CrlRef,
+    evidence: Evidence,
     opts: &RevocationOptions<'_>,
 ) -> Result<CertStatus, Error> {
+    let (crl, ocsp) = evidence.split();
     let reason = e.reason_or_unspecified();
     let compromise = matches!(
         reason,
@@ -389,6 +493,7 @@ fn revoked(
                     revoked_at: e.revoked_at,
                     reason,
                     crl,
+                    ocsp,
                 })
             } else {
                 Err(Error::RevokedAfterSigning {
@@ -397,7 +502,8 @@ fn revoked(
                     revoked_at: e.revoked_at,
                     signing_time: st,
                     reason,
-                    crl: Some(alloc::boxed::Box::new(crl)),
+                    crl: crl.map(alloc::boxed::Box::new),
+                    ocsp: ocsp.map(alloc::boxed::Box::new),
                 })
             }
         }
@@ -407,7 +513,8 @@ fn revoked(
             revoked_at: e.revoked_at,
             reason,
             invalidity: e.invalidity,
-            crl: Some(alloc::boxed::Box::new(crl)),
+            crl: crl.map(alloc::boxed::Box::new),
+            ocsp: ocsp.map(alloc::boxed::Box::new),
         }),
     }
 }

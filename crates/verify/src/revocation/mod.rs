@@ -12,7 +12,9 @@
 //! - [`Sources`]: several of them at once.
 //!
 //! A new source (a provider's service) implements the trait; nothing above it
-//! changes. [`ocsp`] is RFC 6960's request and checked answer, sans-IO. [`refresh`] is the sans-IO logic of keeping a store fresh over HTTP.
+//! changes. [`ocsp`] is RFC 6960's request and checked answer, sans-IO; a source that
+//! can reach responders returns an [`OcspFetch`] (the front end's HTTP) from
+//! [`RevocationSource::ocsp`], and the checking algorithm asks it before CRLs. [`refresh`] is the sans-IO logic of keeping a store fresh over HTTP.
 
 pub mod check;
 pub mod crl;
@@ -23,13 +25,14 @@ mod scope;
 #[cfg(feature = "std")]
 pub mod store;
 
+use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use x509_cert::name::Name;
 
 use crate::error::{CrlError, Error};
-pub use crate::error::{CrlRef, RevocationReason};
+pub use crate::error::{CrlRef, OcspRef, Responder, RevocationReason};
 use crate::time::UnixTime;
 use crate::x509::{Cert, name_eq};
 pub use crl::{Crl, CrlInfo, ReadLimits, Revocation};
@@ -45,6 +48,33 @@ pub trait RevocationSource {
     fn crl_signers(&self) -> &[Cert] {
         &[]
     }
+
+    /// The OCSP responders this source asks (RFC 6960), if any: the checking algorithm
+    /// then asks them first, and CRLs decide only when no answer does.
+    fn ocsp(&self) -> Option<&dyn OcspFetch> {
+        None
+    }
+}
+
+/// Why an OCSP request got no response to check (the front end's I/O failed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OcspFetchError(pub &'static str);
+
+/// The I/O of OCSP (RFC 6960 §A.1: an HTTP POST of the DER request), supplied by a
+/// front end; the request and the checking of the answer stay in [`ocsp`], sans-IO.
+pub trait OcspFetch {
+    /// A fresh random nonce for the next request (RFC 8954 §2.1), or `None` to send none.
+    fn nonce(&self) -> Option<[u8; 16]>;
+
+    /// Sends `request` (a DER `OCSPRequest` for `cert`) to the responder for `cert` and
+    /// returns its URL and the response body, read to at most [`ocsp::MAX_RESPONSE`]
+    /// bytes; `Ok(None)` when no responder is known for `cert` (CRLs then decide). Must
+    /// be bounded in time.
+    fn fetch(
+        &self,
+        cert: &Cert,
+        request: &[u8],
+    ) -> Result<Option<(String, Vec<u8>)>, OcspFetchError>;
 }
 
 /// CRLs held in memory, and delegated CRL signer certificates.
@@ -118,11 +148,13 @@ impl RevocationSource for CrlSet {
     }
 }
 
-/// Several sources consulted together: the CRLs of all of them compete as one set.
+/// Several sources consulted together: the CRLs of all of them compete as one set; the
+/// first OCSP responder set (by [`Sources::set_ocsp`] or by a source) is asked.
 #[derive(Default)]
 pub struct Sources<'a> {
     sources: Vec<&'a dyn RevocationSource>,
     signers: Vec<Cert>,
+    ocsp: Option<&'a dyn OcspFetch>,
 }
 
 impl<'a> Sources<'a> {
@@ -134,12 +166,20 @@ impl<'a> Sources<'a> {
     /// Adds a source.
     pub fn push(&mut self, s: &'a dyn RevocationSource) {
         self.signers.extend_from_slice(s.crl_signers());
+        if self.ocsp.is_none() {
+            self.ocsp = s.ocsp();
+        }
         self.sources.push(s);
+    }
+
+    /// Asks `f` for OCSP answers (before any CRL).
+    pub fn set_ocsp(&mut self, f: &'a dyn OcspFetch) {
+        self.ocsp = Some(f);
     }
 
     /// No sources.
     pub fn is_empty(&self) -> bool {
-        self.sources.is_empty()
+        self.sources.is_empty() && self.ocsp.is_none()
     }
 }
 
@@ -161,6 +201,10 @@ impl RevocationSource for Sources<'_> {
 
     fn crl_signers(&self) -> &[Cert] {
         &self.signers
+    }
+
+    fn ocsp(&self) -> Option<&dyn OcspFetch> {
+        self.ocsp
     }
 }
 
@@ -247,19 +291,25 @@ impl<'a> RevocationOptions<'a> {
 pub enum CertStatus {
     /// Not checked (scope or no revocation options).
     NotChecked,
-    /// CRLs covering all reasons show the certificate unrevoked; these decided.
+    /// Not revoked: an OCSP response said `good`, or CRLs covering all reasons show
+    /// the certificate unrevoked.
     Good {
-        /// The CRLs that decided (one per reason partition or distribution point).
+        /// The CRLs that decided (one per reason partition or distribution point);
+        /// empty when OCSP decided.
         crls: Vec<CrlRef>,
+        /// The OCSP response that decided, if one did.
+        ocsp: Option<OcspRef>,
     },
     /// Revoked after the signing time, accepted by the options.
     RevokedAfterSigning {
-        /// revocationDate.
+        /// revocationDate (revocationTime in OCSP).
         revoked_at: UnixTime,
         /// reasonCode.
         reason: RevocationReason,
-        /// The CRL that decided.
-        crl: CrlRef,
+        /// The CRL that decided, if a CRL did.
+        crl: Option<CrlRef>,
+        /// The OCSP response that decided, if OCSP did.
+        ocsp: Option<OcspRef>,
     },
     /// Status unknown, accepted by the options.
     Unknown {

@@ -30,6 +30,7 @@ use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoRef};
 
 use crate::alg::Backend;
 use crate::asn1::{Reader, Tlv, time, unsigned};
+pub use crate::error::Responder;
 use crate::error::{Error, RevocationReason};
 use crate::time::UnixTime;
 use crate::x509::{Cert, name_eq};
@@ -167,15 +168,6 @@ pub enum OcspStatus {
     },
     /// The responder does not know the certificate.
     Unknown,
-}
-
-/// Who signed the response.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Responder {
-    /// The certificate's issuer itself.
-    Issuer,
-    /// A delegated responder certified by the issuer for OCSP signing.
-    Delegated,
 }
 
 /// A checked answer.
