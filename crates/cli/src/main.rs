@@ -7,6 +7,7 @@ mod card_cmd;
 mod certinfo;
 mod crl_cmd;
 mod error;
+mod ocsp_http;
 mod output;
 mod pin_input;
 mod reader;

@@ -8,6 +8,7 @@
 //! Unreadable files give exit 9 and bad arguments exit 2, with `"valid":false` too.
 
 use crate::error::{CliError, exit};
+use crate::ocsp_http::HttpOcsp;
 use clap::{Args, Subcommand};
 use inkan_verify::report::{ChainReport, CmsReport, ErrorReport, LoginReport, RevocationReport};
 use inkan_verify::revocation::store::CrlStore;
@@ -19,7 +20,7 @@ use inkan_verify::{
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// `inkan verify` subcommands.
 #[derive(Subcommand, Debug)]
@@ -34,7 +35,7 @@ pub enum VerifyCmd {
     /// issuers by name, key identifier and signature (all J-LIS root generations share
     /// one name).
     ///
-    /// Revocation: without --crl and --crl-store none is checked. With CRLs (files, or
+    /// Revocation: without --crl, --crl-store and --ocsp none is checked. With CRLs (files, or
     /// the store `inkan crl fetch` keeps), every certificate of the path below the
     /// trust anchor must be covered by a valid CRL: per issuer and distribution point
     /// the complete CRL with the highest cRLNumber that is current at --at and signed
@@ -110,6 +111,18 @@ pub struct RevocationArgs {
     /// directory). Repeatable; combines with --crl.
     #[arg(long, value_name = "DIR")]
     crl_store: Vec<PathBuf>,
+    /// Ask an OCSP responder (RFC 6960) about every certificate below the trust
+    /// anchor: an http:// URL, or `aia` for the URL in each certificate's
+    /// authorityInfoAccess. Each request carries a fresh nonce; the answer must be
+    /// signed by the certificate's issuer or a responder it certified
+    /// (id-kp-OCSPSigning), current at --at, and say `good` or `revoked`. A responder
+    /// that says `unknown`, fails or cannot be reached leaves the decision to --crl /
+    /// --crl-store, and without them gives `revocation-unknown`: never valid.
+    #[arg(long, value_name = "URL|aia")]
+    ocsp: Option<String>,
+    /// Seconds each OCSP request may take, from connecting to the last byte.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    ocsp_timeout: u64,
 }
 
 /// Options shared by `cms` and `login`.
@@ -380,10 +393,11 @@ fn load_anchors(paths: &[PathBuf], pinned_only: bool) -> Result<TrustStore, Fail
     Ok(store)
 }
 
-/// The CRLs of `--crl` and the stores of `--crl-store`, opened.
+/// The CRLs of `--crl`, the stores of `--crl-store` opened, the `--ocsp` client.
 struct Revocation {
     set: CrlSet,
     stores: Vec<CrlStore>,
+    ocsp: Option<HttpOcsp>,
     checked: bool,
 }
 
@@ -396,10 +410,17 @@ impl Revocation {
             .iter()
             .map(|d| CrlStore::open_existing(d).map_err(VerifyError::from))
             .collect::<Result<Vec<_>, _>>()?;
+        let ocsp = a
+            .ocsp
+            .as_deref()
+            .map(|spec| HttpOcsp::new(spec, Duration::from_secs(a.ocsp_timeout.max(1))))
+            .transpose()
+            .map_err(usage)?;
         Ok(Self {
             set,
             stores,
-            checked: !a.crl.is_empty() || !a.crl_store.is_empty(),
+            checked: !a.crl.is_empty() || !a.crl_store.is_empty() || ocsp.is_some(),
+            ocsp,
         })
     }
 
@@ -408,6 +429,9 @@ impl Revocation {
         s.push(&self.set);
         for st in &self.stores {
             s.push(st as &dyn RevocationSource);
+        }
+        if let Some(o) = &self.ocsp {
+            s.set_ocsp(o);
         }
         s
     }
@@ -428,7 +452,19 @@ fn status_text(s: Option<&CertStatus>, checked: bool) -> String {
     let r = RevocationReport::from(s);
     match r.status {
         "not-checked" if checked => "not checked for this certificate".to_owned(),
-        "not-checked" => "not checked (no --crl or --crl-store given)".to_owned(),
+        "not-checked" => "not checked (no --crl, --crl-store or --ocsp given)".to_owned(),
+        "good" if r.ocsp.is_some() => {
+            let o = r.ocsp.as_ref();
+            format!(
+                "good (OCSP answer of {} from {}, signed by {})",
+                o.map(|o| o.this_update.as_str()).unwrap_or("-"),
+                o.map(|o| o.url.as_str()).unwrap_or("-"),
+                match o.map(|o| o.responder) {
+                    Some("delegated") => "a responder the issuer certified",
+                    _ => "the issuer",
+                },
+            )
+        }
         "good" => {
             let which = r
                 .crls
