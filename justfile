@@ -236,9 +236,43 @@ bench-xml files="200":
     tools/bench/xml_verify.py --inkan "$t/release/inkan" --dir "$t/bench-xml" --files {{files}}
 
 # NIST PKITS path-validation tests (§4.1–4.16) through `inkan verify chain`, with a pass
-# count per section. Data: `dir`, else $INKAN_PKITS_DIR, else ../shared/vectors/pkits
-# (certs/, crls/); skipped with a message when absent. Not part of `test`.
-[doc("NIST PKITS through `inkan verify chain` (data dir argument or INKAN_PKITS_DIR); not part of `test`")]
+# count per section. Data: `dir`, else $INKAN_PKITS_DIR, else ../shared/vectors/pkits, else
+# fetched once from PyPI (pyca's `cryptography_vectors`, which ships PKITS as
+# x509/PKITS_data) into the target dir. Not part of `test`.
+[doc("NIST PKITS through `inkan verify chain` (data fetched from PyPI when not given); not part of `test`")]
 pkits dir="":
+    #!/usr/bin/env bash
+    set -euo pipefail
     cargo build -q -p inkan
-    tests/pkits/run.py --inkan "${CARGO_TARGET_DIR:-target}/debug/inkan" {{dir}}
+    t="${CARGO_TARGET_DIR:-target}"
+    d="{{dir}}"
+    d="${d:-${INKAN_PKITS_DIR:-}}"
+    if [ -z "$d" ] && [ -f ../shared/vectors/pkits/certs/TrustAnchorRootCertificate.crt ]; then
+        d=../shared/vectors/pkits
+    fi
+    if [ -z "$d" ]; then
+        d="$t/pkits/PKITS_data"
+        if [ ! -f "$d/certs/TrustAnchorRootCertificate.crt" ]; then
+            if ! python3 -m pip --version >/dev/null 2>&1; then
+                if [ "$(id -u)" = 0 ]; then apt-get install -y python3-pip; else
+                    echo "pkits needs pip to fetch the data (run: sudo apt-get install -y python3-pip)"; exit 1; fi
+            fi
+            echo "== pkits: fetching the PKITS data (PyPI cryptography_vectors 50.0.2)"
+            mkdir -p "$t/pkits"
+            python3 -m pip download -q --no-deps --dest "$t/pkits" cryptography_vectors==50.0.2
+            python3 - "$t/pkits" <<'EOF'
+    import sys, zipfile, glob, pathlib
+    out = pathlib.Path(sys.argv[1])
+    whl = sorted(glob.glob(str(out / "cryptography_vectors-*.whl")))[-1]
+    prefix = "cryptography_vectors/x509/PKITS_data/"
+    with zipfile.ZipFile(whl) as z:
+        for n in z.namelist():
+            rest = n[len(prefix):]
+            if n.startswith(prefix) and rest.split("/")[0] in ("certs", "crls") and not n.endswith("/"):
+                p = out / "PKITS_data" / rest
+                p.parent.mkdir(parents=True, exist_ok=True)
+                p.write_bytes(z.read(n))
+    EOF
+        fi
+    fi
+    tests/pkits/run.py --inkan "$t/debug/inkan" "$d"
