@@ -102,8 +102,12 @@ pub(crate) struct Exts {
 const UNDERSTOOD: &[Oid] = &[oid::CE_IAN, oid::PE_AIA, oid::CE_FRESHEST_CRL];
 
 /// A parsed certificate: the DER, the decoded fields and the processed extensions.
+/// Shared, not copied: a clone (a path, a report, a cache hit) is a reference count.
 #[derive(Clone)]
-pub struct Cert {
+pub struct Cert(pub(crate) alloc::sync::Arc<CertInner>);
+
+/// What a [`Cert`] holds.
+pub(crate) struct CertInner {
     der: Vec<u8>,
     tbs: core::ops::Range<usize>,
     cert: Certificate,
@@ -118,14 +122,14 @@ impl core::fmt::Debug for Cert {
             .field("subject", &alloc::format!("{}", self.subject()))
             .field("issuer", &alloc::format!("{}", self.issuer()))
             .field("serial", &self.serial_hex())
-            .field("sha256", &hex_string(&self.sha256))
+            .field("sha256", &hex_string(&self.0.sha256))
             .finish()
     }
 }
 
 impl PartialEq for Cert {
     fn eq(&self, other: &Self) -> bool {
-        self.der == other.der
+        alloc::sync::Arc::ptr_eq(&self.0, &other.0) || self.0.der == other.0.der
     }
 }
 impl Eq for Cert {}
@@ -244,49 +248,49 @@ impl Cert {
                 "signatureAlgorithm differs from the TBS signature field (RFC 5280 §4.1.1.2)",
             ));
         }
-        Ok(Self {
+        Ok(Self(alloc::sync::Arc::new(CertInner {
             der: der.to_vec(),
             tbs,
             cert,
             spki,
             sha256,
             exts,
-        })
+        })))
     }
 
     /// The DER encoding.
     pub fn der(&self) -> &[u8] {
-        &self.der
+        &self.0.der
     }
 
     /// The decoded `x509-cert` certificate.
     pub fn x509(&self) -> &Certificate {
-        &self.cert
+        &self.0.cert
     }
 
     /// SHA-256 of the DER (the J-LIS fingerprint form).
     pub fn sha256(&self) -> [u8; 32] {
-        self.sha256
+        self.0.sha256
     }
 
     /// The DER SubjectPublicKeyInfo.
     pub fn spki_der(&self) -> &[u8] {
-        &self.spki
+        &self.0.spki
     }
 
     /// Subject name.
     pub fn subject(&self) -> &Name {
-        self.cert.tbs_certificate().subject()
+        self.0.cert.tbs_certificate().subject()
     }
 
     /// Issuer name.
     pub fn issuer(&self) -> &Name {
-        self.cert.tbs_certificate().issuer()
+        self.0.cert.tbs_certificate().issuer()
     }
 
     /// Serial number bytes (big-endian, as encoded).
     pub fn serial(&self) -> &[u8] {
-        self.cert.tbs_certificate().serial_number().as_bytes()
+        self.0.cert.tbs_certificate().serial_number().as_bytes()
     }
 
     /// Serial number in lowercase hex.
@@ -296,53 +300,53 @@ impl Cert {
 
     /// notBefore.
     pub fn not_before(&self) -> UnixTime {
-        UnixTime::from_x509(&self.cert.tbs_certificate().validity().not_before)
+        UnixTime::from_x509(&self.0.cert.tbs_certificate().validity().not_before)
     }
 
     /// notAfter.
     pub fn not_after(&self) -> UnixTime {
-        UnixTime::from_x509(&self.cert.tbs_certificate().validity().not_after)
+        UnixTime::from_x509(&self.0.cert.tbs_certificate().validity().not_after)
     }
 
     /// The certificatePolicies identifiers, if the extension is present (RFC 5280 §4.2.1.4).
     pub fn policies(&self) -> Option<&[Oid]> {
-        self.exts.policies.as_deref()
+        self.0.exts.policies.as_deref()
     }
 
     /// The subjectAltName entries, if present (RFC 5280 §4.2.1.6).
     pub fn subject_alt_names(&self) -> Option<&[GeneralName]> {
-        self.exts.san.as_deref()
+        self.0.exts.san.as_deref()
     }
 
     /// The keyUsage bits, if present.
     pub fn key_usage(&self) -> Option<KeyUsageBits> {
-        self.exts.key_usage
+        self.0.exts.key_usage
     }
 
     /// The extKeyUsage purposes and whether the extension is critical, if present
     /// (RFC 5280 §4.2.1.12).
     pub fn extended_key_usage(&self) -> Option<(&[Oid], bool)> {
-        self.exts.eku.as_ref().map(|(p, c)| (p.as_slice(), *c))
+        self.0.exts.eku.as_ref().map(|(p, c)| (p.as_slice(), *c))
     }
 
     /// The cRLDistributionPoints, if present (RFC 5280 §4.2.1.13).
     pub fn dist_points(&self) -> Option<&[DistributionPoint]> {
-        self.exts.crl_dps.as_deref()
+        self.0.exts.crl_dps.as_deref()
     }
 
     /// basicConstraints cA.
     pub fn is_ca(&self) -> bool {
-        self.exts.basic.as_ref().is_some_and(|b| b.ca)
+        self.0.exts.basic.as_ref().is_some_and(|b| b.ca)
     }
 
     /// subjectKeyIdentifier.
     pub fn subject_key_id(&self) -> Option<&[u8]> {
-        self.exts.ski.as_deref()
+        self.0.exts.ski.as_deref()
     }
 
     /// authorityKeyIdentifier keyIdentifier.
     pub fn authority_key_id(&self) -> Option<&[u8]> {
-        self.exts.aki.as_deref()
+        self.0.exts.aki.as_deref()
     }
 
     /// Issuer equals subject (RFC 5280 §6.1: "self-issued").
@@ -351,7 +355,7 @@ impl Cert {
     }
 
     pub(crate) fn tbs_der(&self) -> &[u8] {
-        self.der.get(self.tbs.clone()).unwrap_or(&[])
+        self.0.der.get(self.0.tbs.clone()).unwrap_or(&[])
     }
 
     /// Verifies this certificate's signature with `issuer_spki` (RFC 5280 §6.1.3 (a)(1)).
@@ -361,6 +365,7 @@ impl Cert {
         issuer_spki: &[u8],
     ) -> Result<(), Error> {
         let sig = self
+            .0
             .cert
             .signature()
             .as_bytes()
@@ -368,7 +373,7 @@ impl Cert {
         crate::alg::verify_with_spki(
             backend,
             issuer_spki,
-            self.cert.signature_algorithm(),
+            self.0.cert.signature_algorithm(),
             None,
             self.tbs_der(),
             sig,
