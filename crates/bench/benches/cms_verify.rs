@@ -17,6 +17,12 @@
 //! Output, one line per backend:
 //! `backend=<name> cms_verify_per_s=<n> verifier_cms_per_s=<n> rsa2048_verify_per_s=<n> rsa_ops_per_cms=3`.
 //! Options: `--seconds S` per measurement (default 3), `--crl-entries N` (default 10000).
+//!
+//! With `--p384 DIR` (a P-384 root `root.der` and a CMS `sig.p7s` signed with SHA-384 by a
+//! P-384 leaf it issued, as `just bench-verify` makes them with OpenSSL: the shape of the
+//! next-generation card's signatures), one more line per backend:
+//! `p384 backend=<name> cms_verify_per_s=<n> verifier_cms_per_s=<n>` — no CRL there (two
+//! ECDSA verifications per CMS, one through the Verifier).
 //! No assertion on timing anywhere.
 #![allow(
     missing_docs,
@@ -36,6 +42,49 @@ use inkan_verify::{
     Backend, Cert, CrlSet, HashAlg, RevocationOptions, TrustStore, UnixTime, ValidationOptions,
     Verifier, verify_cms, verify_pkcs1v15,
 };
+
+fn arg_str(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+/// The ECDSA P-384 figures for the CMS in `dir` (see the module documentation).
+fn p384(dir: &std::path::Path, secs: u64) {
+    let root = std::fs::read(dir.join("root.der")).unwrap();
+    let p7s = std::fs::read(dir.join("sig.p7s")).unwrap();
+    let mut store = TrustStore::new();
+    store.add_explicit(&root).unwrap();
+    let purpose = inkan_verify::Purpose::Document {
+        allow_auth_cert: false,
+    };
+    let now = UnixTime::from_secs(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    );
+    for &backend in Backend::all() {
+        let mut o = ValidationOptions::new(now);
+        o.backend = backend;
+        let v = verify_cms(&p7s, None, &store, &[], &o, purpose).unwrap();
+        assert_eq!(v.digest, HashAlg::Sha384);
+        let cms_rate = rate(secs, || {
+            assert!(verify_cms(&p7s, None, &store, &[], &o, purpose).is_ok());
+        });
+        let verifier = Verifier::new(store.clone(), Vec::new(), CrlSet::new(), o.clone());
+        verifier.verify_cms(&p7s, None, o.at, purpose).unwrap();
+        let verifier_rate = rate(secs, || {
+            assert!(verifier.verify_cms(&p7s, None, o.at, purpose).is_ok());
+        });
+        println!(
+            "p384 backend={} cms_verify_per_s={cms_rate:.0} verifier_cms_per_s={verifier_rate:.0}",
+            backend_name(backend)
+        );
+    }
+}
 
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
@@ -192,5 +241,8 @@ fn main() {
             verifier_rate,
             rsa_rate
         );
+    }
+    if let Some(dir) = arg_str("--p384") {
+        p384(std::path::Path::new(&dir), secs);
     }
 }
