@@ -448,3 +448,60 @@ fn path_validation_asks_the_responder_and_maps_its_answer() {
     let e = run("good", &wrong, &none).unwrap_err();
     assert_eq!(e.code(), "revocation-unknown", "{e}");
 }
+
+#[test]
+fn without_a_usable_ocsp_answer_the_crls_decide() {
+    if !openssl_available() {
+        println!("SKIP: openssl not found");
+        return;
+    }
+    let p = pki("fallback");
+    std::fs::write(
+        p.path("ca.cnf"),
+        "[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\ndefault_md=sha256\ndefault_crl_days=1\n",
+    )
+    .unwrap();
+    openssl_in(
+        &p.dir,
+        &[
+            "ca", "-gencrl", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca.key", "-out",
+            "ca.crl",
+        ],
+    );
+    let crl_pem = std::fs::read(p.path("ca.crl")).unwrap();
+    let mut crls = CrlSet::new();
+    assert_eq!(crls.add_pem_or_der(&crl_pem).unwrap(), 1);
+    let ca_pem = std::fs::read(p.path("ca.pem")).unwrap();
+    let (_, ca_der) = der::pem::decode_vec(&ca_pem).unwrap();
+    let mut store = TrustStore::new();
+    store.add_explicit(&ca_der).unwrap();
+    // Answers signed by an unrelated CA: never usable, so the CRL decides.
+    let f = OpensslFetch {
+        pki: &p,
+        signer: "other",
+        fail: None,
+        nonces: std::cell::Cell::new(0),
+    };
+    let run = |leaf: &str| {
+        let mut sources = Sources::new();
+        sources.push(&crls);
+        sources.set_ocsp(&f);
+        let mut o = ValidationOptions::new(now());
+        o.revocation = Some(RevocationOptions::new(&sources));
+        verify_path(&p.cert(leaf), &[], &store, &o)
+    };
+    match &run("good").unwrap().revocation[0] {
+        CertStatus::Good { crls, ocsp: None } => assert_eq!(crls.len(), 1),
+        s => panic!("{s:?}"),
+    }
+    match run("revoked").unwrap_err() {
+        Error::Revoked {
+            crl: Some(_),
+            ocsp: None,
+            reason,
+            ..
+        } => assert_eq!(reason, RevocationReason::KeyCompromise),
+        e => panic!("{e:?}"),
+    }
+    assert_eq!(f.nonces.get(), 2, "the responder was asked each time");
+}

@@ -444,7 +444,13 @@ fn validate(
                 max_path_length -= 1;
             }
             // (m)
-            if let Some(pl) = cert.0.exts.basic.as_ref().and_then(|b| b.path_len_constraint) {
+            if let Some(pl) = cert
+                .0
+                .exts
+                .basic
+                .as_ref()
+                .and_then(|b| b.path_len_constraint)
+            {
                 max_path_length = max_path_length.min(usize::from(pl));
             }
             // (n)
@@ -463,7 +469,7 @@ fn validate(
             explicit_policy = explicit_policy.saturating_sub(1);
             if cert
                 .0
-        .exts
+                .exts
                 .policy_constraints
                 .as_ref()
                 .and_then(|pc| pc.require_explicit_policy)

@@ -73,8 +73,7 @@ pub(crate) fn rdn_eq(a: &RelativeDistinguishedName, b: &RelativeDistinguishedNam
 /// Distinguished name match (RFC 5280 §7.1): same RDN count, RDN by RDN.
 pub fn name_eq(a: &Name, b: &Name) -> bool {
     // The same encoding is the same name; only differing encodings need §7.1's rules.
-    a == b
-        || a.len() == b.len() && a.iter_rdn().zip(b.iter_rdn()).all(|(x, y)| rdn_eq(x, y))
+    a == b || a.len() == b.len() && a.iter_rdn().zip(b.iter_rdn()).all(|(x, y)| rdn_eq(x, y))
 }
 
 /// `base` is a prefix of `name` (directoryName constraint, RFC 5280 §4.2.1.10).
