@@ -11,6 +11,7 @@ mod ocsp_http;
 mod output;
 mod pin_input;
 mod reader;
+mod serve_cmd;
 mod sim_cmd;
 mod verify_cmd;
 
@@ -42,6 +43,11 @@ enum Top {
     /// CRLs: index, check serials, refresh over HTTP.
     #[command(subcommand)]
     Crl(crl_cmd::CrlCmd),
+    /// The verification service for relying parties: logins (challenge–response with
+    /// the user-authentication certificate), signed documents (CMS, XML), the CRLs in
+    /// use; JSON over HTTP, OpenAPI at /openapi.json. Runs until SIGTERM or Ctrl-C,
+    /// letting the requests in flight finish.
+    Serve(serve_cmd::ServeArgs),
 }
 
 fn main() {
@@ -58,6 +64,7 @@ fn main() {
         Top::Sim(c) => sim_cmd::run(c),
         Top::Verify(c) => std::process::exit(verify_cmd::run(c, cli.json)),
         Top::Crl(c) => crl_cmd::run(c, cli.json),
+        Top::Serve(a) => std::process::exit(serve_cmd::run(a, cli.json)),
     };
     std::process::exit(output::report(cli.json, result));
 }

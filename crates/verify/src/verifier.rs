@@ -27,6 +27,7 @@ use crate::revocation::RevocationSource;
 use crate::signed::Purpose;
 use crate::signed::cms::{CmsVerification, Content, verify_cms};
 use crate::signed::login::{LoginVerification, verify_login};
+use crate::signed::xml::{XmlVerification, verify_xml};
 use crate::time::UnixTime;
 use crate::trust::TrustStore;
 use crate::x509::Cert;
@@ -204,5 +205,31 @@ impl<S: RevocationSource> Verifier<S> {
             &self.store,
             &self.options_at(at),
         )
+    }
+
+    /// [`verify_xml`] of `document` (files it references by name from `attachments`)
+    /// at `at`.
+    pub fn verify_xml(
+        &self,
+        document: &[u8],
+        attachments: &dyn inkan_xml::Attachments,
+        limits: &inkan_xml::Limits,
+        at: UnixTime,
+        purpose: Purpose,
+    ) -> Result<XmlVerification, Error> {
+        verify_xml(
+            document,
+            attachments,
+            limits,
+            &self.store,
+            &self.intermediates,
+            &self.options_at(at),
+            purpose,
+        )
+    }
+
+    /// The intermediate certificates paths are built from.
+    pub fn intermediates(&self) -> &[Cert] {
+        &self.intermediates
     }
 }

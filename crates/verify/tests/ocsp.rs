@@ -14,6 +14,7 @@ mod common;
 use common::{now, openssl_available, openssl_in};
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use inkan_verify::revocation::ocsp::{
     OcspCheck, OcspStatus, Responder, aia_ocsp_urls, check_response, request,
@@ -332,13 +333,12 @@ struct OpensslFetch<'p> {
     pki: &'p Pki,
     signer: &'static str,
     fail: Option<&'static str>,
-    nonces: std::cell::Cell<u8>,
+    nonces: AtomicU8,
 }
 
 impl OcspFetch for OpensslFetch<'_> {
     fn nonce(&self) -> Option<[u8; 16]> {
-        let n = self.nonces.get().wrapping_add(1);
-        self.nonces.set(n);
+        let n = self.nonces.fetch_add(1, Ordering::SeqCst).wrapping_add(1);
         Some([n; 16])
     }
 
@@ -372,7 +372,7 @@ fn path_validation_asks_the_responder_and_maps_its_answer() {
         pki: &p,
         signer,
         fail,
-        nonces: std::cell::Cell::new(0),
+        nonces: AtomicU8::new(0),
     };
     let run = |leaf: &str, f: &OpensslFetch<'_>, crls: &CrlSet| {
         let mut sources = Sources::new();
@@ -400,7 +400,7 @@ fn path_validation_asks_the_responder_and_maps_its_answer() {
             }
             s => panic!("{s:?}"),
         }
-        assert_eq!(f.nonces.get(), 1, "one request, with a fresh nonce");
+        assert_eq!(f.nonces.load(Ordering::SeqCst), 1, "one request, with a fresh nonce");
         let report = inkan_verify::report::RevocationReport::from(v.revocation.first());
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(json["status"], "good");
@@ -480,7 +480,7 @@ fn without_a_usable_ocsp_answer_the_crls_decide() {
         pki: &p,
         signer: "other",
         fail: None,
-        nonces: std::cell::Cell::new(0),
+        nonces: AtomicU8::new(0),
     };
     let run = |leaf: &str| {
         let mut sources = Sources::new();
@@ -503,5 +503,5 @@ fn without_a_usable_ocsp_answer_the_crls_decide() {
         } => assert_eq!(reason, RevocationReason::KeyCompromise),
         e => panic!("{e:?}"),
     }
-    assert_eq!(f.nonces.get(), 2, "the responder was asked each time");
+    assert_eq!(f.nonces.load(Ordering::SeqCst), 2, "the responder was asked each time");
 }

@@ -37,8 +37,9 @@ use crate::time::UnixTime;
 use crate::x509::{Cert, name_eq};
 pub use crl::{Crl, CrlInfo, ReadLimits, Revocation};
 
-/// Where revocation information comes from.
-pub trait RevocationSource {
+/// Where revocation information comes from. Shared between threads (a service answers
+/// from one source on every worker).
+pub trait RevocationSource: Sync {
     /// The CRLs, complete and delta, whose issuer is `issuer` (RFC 5280 §5.1.2.3; names
     /// compared as §7.1 says).
     fn crls(&self, issuer: &Name) -> Result<Vec<Arc<Crl>>, Error>;
@@ -62,7 +63,7 @@ pub struct OcspFetchError(pub &'static str);
 
 /// The I/O of OCSP (RFC 6960 §A.1: an HTTP POST of the DER request), supplied by a
 /// front end; the request and the checking of the answer stay in [`ocsp`], sans-IO.
-pub trait OcspFetch {
+pub trait OcspFetch: Sync {
     /// A fresh random nonce for the next request (RFC 8954 §2.1), or `None` to send none.
     fn nonce(&self) -> Option<[u8; 16]>;
 

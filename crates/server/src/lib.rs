@@ -1,0 +1,843 @@
+//! The verification service for relying parties (`inkan serve`): log people in with the
+//! user-authentication certificate (challenge–response), check signed documents (CMS,
+//! e-Tax / e-Gov XML), say which CRLs are in use and keep them fresh.
+//!
+//! JSON in and out over HTTP/1.1 ([`ROUTES`]; the OpenAPI 3.1 document is served at
+//! `/openapi.json`). The checks are `inkan-verify`'s, through one long-lived
+//! [`Verifier`] (anchors, intermediates, CRLs and validated paths kept between requests)
+//! and the same report types `inkan verify` prints; this crate only translates HTTP.
+//!
+//! Bounds on every request: the body size ([`Config::body_limit`], 8 MiB by default; a
+//! larger body is `413 body-too-large` before it is buffered), the time to answer
+//! ([`Config::request_timeout`], `503 request-timeout`), and the requests answered at
+//! once ([`Config::max_concurrent`], more are `503 overloaded` at once rather than
+//! queued). Verification runs on the blocking pool, off the I/O threads. TLS belongs to
+//! a reverse proxy in front (the service listens on plain HTTP, on 127.0.0.1 by
+//! default).
+//!
+//! Logs (`tracing`) carry the route, status and time of each request; names, addresses
+//! and other personal data of signers only with [`Config::log_identities`].
+#![forbid(unsafe_code)]
+
+pub mod challenges;
+pub mod crls;
+pub mod metrics;
+mod openapi;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64ct::{Base64, Encoding};
+use inkan_verify::report::{CmsReport, ErrorReport, LoginReport, XmlReport};
+use inkan_verify::signed::cms::Content;
+use inkan_verify::{
+    Backend, Cert, CrlSet, Error as VerifyError, HashAlg, Purpose, RevocationOptions,
+    TrustStore, UnixTime, ValidationOptions, Verifier,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::Digest as _;
+use utoipa::ToSchema;
+
+use challenges::{ChallengeStore, MemoryChallenges, StoreError};
+use crls::CrlSnapshot;
+use metrics::Metrics;
+
+/// Every route: method and path (the router and the OpenAPI document are both checked
+/// against this list).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("post", "/v1/challenges"),
+    ("post", "/v1/login"),
+    ("post", "/v1/documents/verify"),
+    ("get", "/v1/crls"),
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+    ("get", "/openapi.json"),
+];
+
+/// How the service runs.
+#[derive(Clone)]
+pub struct Config {
+    /// Where to listen (plain HTTP).
+    pub listen: SocketAddr,
+    /// Trust anchors.
+    pub trust: TrustStore,
+    /// Intermediate certificates.
+    pub intermediates: Vec<Cert>,
+    /// Directories (or files) of CRLs; empty: revocation is not checked.
+    pub crl_dirs: Vec<PathBuf>,
+    /// Reload the CRLs this often (verify before swap; the last good set stays).
+    pub refresh: Option<Duration>,
+    /// Lifetime of a login challenge, seconds.
+    pub challenge_ttl: u64,
+    /// Largest request body, bytes.
+    pub body_limit: usize,
+    /// Longest time to answer a request.
+    pub request_timeout: Duration,
+    /// Requests answered at once; more are refused with `503 overloaded`.
+    pub max_concurrent: usize,
+    /// Put signers' names in the logs.
+    pub log_identities: bool,
+    /// Origins allowed to call the API from a browser (CORS); empty: none.
+    pub cors_origins: Vec<String>,
+    /// Signature backend.
+    pub backend: Backend,
+}
+
+impl Config {
+    /// Defaults: 127.0.0.1:8443, no CRLs, challenges for 120 s, 8 MiB bodies, 30 s per
+    /// request, 64 requests at once.
+    pub fn new(trust: TrustStore) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
+            trust,
+            intermediates: Vec::new(),
+            crl_dirs: Vec::new(),
+            refresh: None,
+            challenge_ttl: 120,
+            body_limit: 8 << 20,
+            request_timeout: Duration::from_secs(30),
+            max_concurrent: 64,
+            log_identities: false,
+            cors_origins: Vec::new(),
+            backend: Backend::default(),
+        }
+    }
+}
+
+/// The running service's state.
+pub struct App {
+    cfg: Config,
+    verifier: RwLock<Arc<Verifier<CrlSet>>>,
+    crls: RwLock<CrlSnapshot>,
+    challenges: Box<dyn ChallengeStore>,
+    metrics: Metrics,
+    in_flight: AtomicUsize,
+    slots: tokio::sync::Semaphore,
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn verifier_for(cfg: &Config, crls: &CrlSet) -> Verifier<CrlSet> {
+    let placeholder = CrlSet::new();
+    let mut o = ValidationOptions::new(UnixTime::from_secs(now_secs()));
+    o.backend = cfg.backend;
+    if !cfg.crl_dirs.is_empty() {
+        o.revocation = Some(RevocationOptions::new(&placeholder));
+    }
+    Verifier::new(cfg.trust.clone(), cfg.intermediates.clone(), crls.clone(), o)
+}
+
+impl App {
+    /// The state for `cfg`: CRLs loaded (a load that fails is an error here: the service
+    /// does not start on bad CRLs), challenges in memory.
+    pub fn new(cfg: Config) -> Result<Arc<Self>, String> {
+        Self::with_challenges(cfg, Box::new(MemoryChallenges::new()))
+    }
+
+    /// The same with another challenge store.
+    pub fn with_challenges(
+        cfg: Config,
+        challenges: Box<dyn ChallengeStore>,
+    ) -> Result<Arc<Self>, String> {
+        let snapshot = if cfg.crl_dirs.is_empty() {
+            CrlSnapshot::default()
+        } else {
+            crls::load(
+                &cfg.crl_dirs,
+                &cfg.trust,
+                &cfg.intermediates,
+                cfg.backend,
+                now_secs(),
+            )?
+        };
+        let verifier = verifier_for(&cfg, &snapshot.set);
+        let slots = tokio::sync::Semaphore::new(cfg.max_concurrent.max(1));
+        Ok(Arc::new(Self {
+            cfg,
+            verifier: RwLock::new(Arc::new(verifier)),
+            crls: RwLock::new(snapshot),
+            challenges,
+            metrics: Metrics::default(),
+            in_flight: AtomicUsize::new(0),
+            slots,
+        }))
+    }
+
+    fn verifier(&self) -> Arc<Verifier<CrlSet>> {
+        Arc::clone(&self.verifier.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Loads the CRLs again; on success the new set (and a verifier with fresh caches)
+    /// replaces the old at once, on failure the old stays. Returns the error.
+    pub fn reload_crls(&self) -> Result<usize, String> {
+        let r = crls::load(
+            &self.cfg.crl_dirs,
+            &self.cfg.trust,
+            &self.cfg.intermediates,
+            self.cfg.backend,
+            now_secs(),
+        );
+        match r {
+            Ok(snapshot) => {
+                let n = snapshot.set.len();
+                let v = Arc::new(verifier_for(&self.cfg, &snapshot.set));
+                *self.crls.write().unwrap_or_else(|p| p.into_inner()) = snapshot;
+                *self.verifier.write().unwrap_or_else(|p| p.into_inner()) = v;
+                self.metrics.crl_load("ok");
+                tracing::info!(crls = n, "CRLs reloaded");
+                Ok(n)
+            }
+            Err(e) => {
+                self.metrics.crl_load("failed");
+                tracing::warn!(error = %e, "CRL reload failed; the previous CRLs stay in use");
+                Err(e)
+            }
+        }
+    }
+}
+
+/// An error answer: `{"error":{"code","message"}}` (and the verify report's fields).
+fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    (
+        status,
+        axum::Json(json!({"error": {"code": code, "message": message.into()}})),
+    )
+        .into_response()
+}
+
+fn verify_error(status: StatusCode, e: &VerifyError) -> Response {
+    (status, axum::Json(json!({ "error": ErrorReport::from(e) }))).into_response()
+}
+
+/// The body as JSON of type `T`, or the answer refusing it.
+fn json_body<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, Response> {
+    let body = body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body-too-large",
+                "the request body is over the service's limit",
+            )
+        } else {
+            error(StatusCode::BAD_REQUEST, "bad-request", r.body_text())
+        }
+    })?;
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !ct
+        .split(';')
+        .next()
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+    {
+        return Err(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "send the request as Content-Type: application/json",
+        ));
+    }
+    serde_json::from_slice(&body)
+        .map_err(|e| error(StatusCode::BAD_REQUEST, "bad-request", format!("JSON: {e}")))
+}
+
+fn b64(field: &str, s: &str) -> Result<Vec<u8>, Response> {
+    Base64::decode_vec(s.trim()).map_err(|_| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            format!("{field}: not base64"),
+        )
+    })
+}
+
+/// Runs CPU-bound verification off the I/O threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Response> {
+    tokio::task::spawn_blocking(f).await.map_err(|_| {
+        error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the verification task failed",
+        )
+    })
+}
+
+/// A login challenge.
+#[derive(Serialize, ToSchema)]
+pub struct ChallengeResponse {
+    /// Its id, for `POST /v1/login`.
+    pub id: String,
+    /// 32 random bytes, base64: what the card signs.
+    pub challenge: String,
+    /// When it stops being accepted, RFC 3339.
+    pub expires_at: String,
+}
+
+/// `POST /v1/challenges`.
+#[utoipa::path(post, path = "/v1/challenges", responses(
+    (status = 200, description = "A new single-use challenge", body = ChallengeResponse),
+    (status = 503, description = "The challenge store is full (`challenge-store-full`)", body = ErrorBody),
+))]
+async fn issue_challenge(State(app): State<Arc<App>>) -> Response {
+    match app.challenges.issue(now_secs(), app.cfg.challenge_ttl) {
+        Ok(c) => axum::Json(ChallengeResponse {
+            id: c.id,
+            challenge: Base64::encode_string(&c.challenge),
+            expires_at: UnixTime::from_secs(c.expires_at).to_string(),
+        })
+        .into_response(),
+        Err(StoreError::Full) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "challenge-store-full",
+            "too many outstanding challenges; try again later",
+        ),
+        Err(StoreError::Random) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "no random bytes from the system",
+        ),
+    }
+}
+
+/// An error answer's body.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// `{"code", "message", …}`: a stable code (the verify codes, `challenge-unknown`,
+    /// `challenge-expired`, `challenge-used`, `bad-request`, `body-too-large`,
+    /// `unsupported-media-type`, `request-timeout`, `overloaded`) and a message; for a
+    /// refused verification also the report's fields (depth, serial, reason, …).
+    #[schema(value_type = Object)]
+    pub error: Value,
+}
+
+/// `POST /v1/login` body.
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// The id from `POST /v1/challenges`.
+    pub challenge_id: String,
+    /// The RSASSA-PKCS1-v1_5 signature over the challenge bytes, base64 (as
+    /// `inkan card sign --key auth` makes it).
+    pub signature: String,
+    /// The user-authentication certificate, DER in base64.
+    pub certificate: String,
+    /// The hash the signature was made with: `sha256` (default), `sha384`, `sha512`.
+    pub hash: Option<String>,
+}
+
+/// `POST /v1/login`.
+///
+/// The challenge is taken first (once, whatever the outcome), then the signature, the
+/// certificate's kind (user authentication), its path and revocation are checked.
+/// `subject_id` is the SHA-256 of the certificate's subjectPublicKeyInfo: the same for
+/// every certificate on the same card key (a renewal that keeps the key, any CA
+/// generation), different for a new card. JPKI gives nothing stable across a new
+/// card: issuer and serial change with every certificate, and the subject is an opaque
+/// id of the certificate.
+#[utoipa::path(post, path = "/v1/login", request_body = LoginRequest, responses(
+    (status = 200, description = "`{\"valid\":true, subject_id, kind, certificate, revocation, anchor, …}` (the `inkan verify login` report)", body = Object),
+    (status = 400, description = "Malformed request (`bad-request`)", body = ErrorBody),
+    (status = 401, description = "Refused: the verify code (`bad-signature`, `certificate-kind`, `revoked`, …)", body = ErrorBody),
+    (status = 404, description = "`challenge-unknown`", body = ErrorBody),
+    (status = 409, description = "`challenge-used`", body = ErrorBody),
+    (status = 410, description = "`challenge-expired`", body = ErrorBody),
+    (status = 413, description = "`body-too-large`", body = ErrorBody),
+    (status = 415, description = "`unsupported-media-type`", body = ErrorBody),
+))]
+async fn login(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let req: LoginRequest = match json_body(&headers, body) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    let (sig, cert_der) = match (
+        b64("signature", &req.signature),
+        b64("certificate", &req.certificate),
+    ) {
+        (Ok(s), Ok(c)) => (s, c),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    let hash = match req.hash.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("sha256") => HashAlg::Sha256,
+        Some("sha384") => HashAlg::Sha384,
+        Some("sha512") => HashAlg::Sha512,
+        Some(h) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                format!("hash {h}: sha256, sha384 or sha512"),
+            );
+        }
+    };
+    let now = now_secs();
+    let challenge = match app.challenges.take(&req.challenge_id, now) {
+        Ok(c) => c,
+        Err(e) => {
+            app.metrics.outcome("login", e.code());
+            let status = match e {
+                challenges::TakeError::Unknown => StatusCode::NOT_FOUND,
+                challenges::TakeError::Used => StatusCode::CONFLICT,
+                challenges::TakeError::Expired => StatusCode::GONE,
+            };
+            let msg = match e {
+                challenges::TakeError::Unknown => "this service issued no such challenge",
+                challenges::TakeError::Used => "the challenge was already used",
+                challenges::TakeError::Expired => "the challenge expired",
+            };
+            return error(status, e.code(), msg);
+        }
+    };
+    let verifier = app.verifier();
+    let r = blocking(move || {
+        let cert = Cert::from_der(&cert_der)?;
+        let at = UnixTime::from_secs(now);
+        let v = verifier.verify_login(&challenge, &sig, hash, &cert, at)?;
+        let mut report =
+            serde_json::to_value(LoginReport::new(&v, &cert, at)).unwrap_or(Value::Null);
+        if let Value::Object(m) = &mut report {
+            m.insert("valid".into(), json!(true));
+            m.insert(
+                "subject_id".into(),
+                json!(hex::encode(sha2::Sha256::digest(cert.spki_der()))),
+            );
+        }
+        Ok::<Value, VerifyError>(report)
+    })
+    .await;
+    match r {
+        Ok(Ok(report)) => {
+            app.metrics.outcome("login", "valid");
+            axum::Json(report).into_response()
+        }
+        Ok(Err(e)) => {
+            app.metrics.outcome("login", e.code());
+            let status = match e {
+                VerifyError::Malformed { .. } => StatusCode::BAD_REQUEST,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            verify_error(status, &e)
+        }
+        Err(resp) => resp,
+    }
+}
+
+/// `POST /v1/documents/verify` body.
+#[derive(Deserialize, ToSchema)]
+pub struct DocumentRequest {
+    /// `cms` or `xml`.
+    pub format: String,
+    /// CMS: the SignedData, DER in base64.
+    pub signature: Option<String>,
+    /// CMS: the signed content for a detached signature, base64.
+    pub content: Option<String>,
+    /// XML: the signed document (an e-Tax filing, a deduction certificate, or an e-Gov
+    /// application ZIP), base64.
+    pub document: Option<String>,
+}
+
+/// `POST /v1/documents/verify`.
+#[utoipa::path(post, path = "/v1/documents/verify", request_body = DocumentRequest, responses(
+    (status = 200, description = "The verdict: `{\"valid\":true, …the inkan verify cms / verify xml report…}` or `{\"valid\":false, \"error\":{…}}`", body = Object),
+    (status = 400, description = "Malformed request (`bad-request`)", body = ErrorBody),
+    (status = 413, description = "`body-too-large`", body = ErrorBody),
+    (status = 415, description = "`unsupported-media-type`", body = ErrorBody),
+))]
+async fn verify_document(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let req: DocumentRequest = match json_body(&headers, body) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    let at = UnixTime::from_secs(now_secs());
+    let verifier = app.verifier();
+    let log_identities = app.cfg.log_identities;
+    let (kind, job): (&'static str, Box<dyn FnOnce() -> (Value, &'static str) + Send>) = match req.format.as_str()
+    {
+        "cms" => {
+            let Some(sig) = &req.signature else {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "bad-request",
+                    "format cms needs \"signature\"",
+                );
+            };
+            let der = match b64("signature", sig) {
+                Ok(d) => d,
+                Err(e) => return e,
+            };
+            let content = match req.content.as_deref().map(|c| b64("content", c)).transpose() {
+                Ok(c) => c,
+                Err(e) => return e,
+            };
+            (
+                "cms",
+                Box::new(move || {
+                    let detached = content.as_deref().map(Content::Bytes);
+                    let purpose = Purpose::Document {
+                        allow_auth_cert: false,
+                    };
+                    match verifier.verify_cms(&der, detached.as_ref(), at, purpose) {
+                        Ok(v) => {
+                            if log_identities {
+                                let name = inkan_verify::identity(&v.signer).ok().flatten().and_then(|i| i.name);
+                                tracing::info!(signer = ?name, "CMS verified");
+                            }
+                            let mut r = serde_json::to_value(CmsReport::new(
+                                &v,
+                                at,
+                                detached.is_some(),
+                            ))
+                            .unwrap_or(Value::Null);
+                            if let Value::Object(m) = &mut r {
+                                m.insert("valid".into(), json!(true));
+                            }
+                            (r, "valid")
+                        }
+                        Err(e) => (
+                            json!({"valid": false, "error": ErrorReport::from(&e)}),
+                            e.code(),
+                        ),
+                    }
+                }),
+            )
+        }
+        "xml" => {
+            let Some(doc) = &req.document else {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "bad-request",
+                    "format xml needs \"document\"",
+                );
+            };
+            let doc = match b64("document", doc) {
+                Ok(d) => d,
+                Err(e) => return e,
+            };
+            (
+                "xml",
+                Box::new(move || xml_verdict(&verifier, &doc, at)),
+            )
+        }
+        other => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                format!("format {other:?}: cms or xml"),
+            );
+        }
+    };
+    match blocking(job).await {
+        Ok((v, code)) => {
+            app.metrics.outcome(kind, code);
+            axum::Json(v).into_response()
+        }
+        Err(resp) => resp,
+    }
+}
+
+/// The verdict on an XML document and its metrics code.
+fn xml_verdict(verifier: &Verifier<CrlSet>, doc: &[u8], at: UnixTime) -> (Value, &'static str) {
+    let purpose = Purpose::Document {
+        allow_auth_cert: false,
+    };
+    let limits = inkan_xml::Limits::DEFAULT;
+    let result = if doc.starts_with(b"PK\x03\x04") {
+        inkan_xml::egov::Package::from_zip(doc)
+            .map_err(VerifyError::Xml)
+            .and_then(|p| verifier.verify_xml(&p.kousei.clone(), &p, &limits, at, purpose))
+    } else {
+        verifier.verify_xml(doc, &inkan_xml::NoAttachments, &limits, at, purpose)
+    };
+    match result {
+        Ok(v) => {
+            let report = XmlReport::new(&v, at);
+            let valid = report.valid;
+            let mut r = serde_json::to_value(report).unwrap_or(Value::Null);
+            if let Value::Object(m) = &mut r {
+                m.insert("valid".into(), json!(valid));
+            }
+            (r, if valid { "valid" } else { "invalid" })
+        }
+        Err(e) => (
+            json!({"valid": false, "error": ErrorReport::from(&e), "signatures": []}),
+            e.code(),
+        ),
+    }
+}
+
+/// `GET /v1/crls` answer.
+#[derive(Serialize, ToSchema)]
+pub struct CrlsResponse {
+    /// Whether revocation is checked (CRL directories configured).
+    pub revocation_checked: bool,
+    /// When the CRLs in use were loaded, RFC 3339.
+    pub loaded_at: Option<String>,
+    /// Every CRL in use.
+    pub crls: Vec<crls::CrlSummary>,
+}
+
+/// `GET /v1/crls`.
+#[utoipa::path(get, path = "/v1/crls", responses(
+    (status = 200, description = "The CRLs in use", body = CrlsResponse),
+))]
+async fn list_crls(State(app): State<Arc<App>>) -> Response {
+    let snap = app.crls.read().unwrap_or_else(|p| p.into_inner());
+    let checked = !app.cfg.crl_dirs.is_empty();
+    axum::Json(CrlsResponse {
+        revocation_checked: checked,
+        loaded_at: checked.then(|| UnixTime::from_secs(snap.loaded_at).to_string()),
+        crls: snap.summaries(UnixTime::from_secs(now_secs())),
+    })
+    .into_response()
+}
+
+/// `GET /healthz`.
+#[utoipa::path(get, path = "/healthz", responses(
+    (status = 200, description = "`{\"status\":\"ok\"}`: the process answers", body = Object),
+))]
+async fn healthz() -> Response {
+    axum::Json(json!({"status": "ok"})).into_response()
+}
+
+/// `GET /readyz`.
+#[utoipa::path(get, path = "/readyz", responses(
+    (status = 200, description = "`{\"status\":\"ready\"}`: CRLs (when configured) loaded and fresh", body = Object),
+    (status = 503, description = "`{\"status\":\"not-ready\",\"reasons\":[…]}`", body = Object),
+))]
+async fn readyz(State(app): State<Arc<App>>) -> Response {
+    let mut reasons = Vec::new();
+    if !app.cfg.crl_dirs.is_empty() {
+        let snap = app.crls.read().unwrap_or_else(|p| p.into_inner());
+        if snap.set.is_empty() {
+            reasons.push("no CRL loaded");
+        } else if !snap.all_fresh(UnixTime::from_secs(now_secs())) {
+            reasons.push("a CRL is past its nextUpdate");
+        }
+    }
+    if reasons.is_empty() {
+        axum::Json(json!({"status": "ready"})).into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(json!({"status": "not-ready", "reasons": reasons})),
+        )
+            .into_response()
+    }
+}
+
+/// `GET /metrics`.
+#[utoipa::path(get, path = "/metrics", responses(
+    (status = 200, description = "Prometheus text exposition (version 0.0.4)", body = String, content_type = "text/plain"),
+))]
+async fn metrics_text(State(app): State<Arc<App>>) -> Response {
+    let crls = app.crls.read().unwrap_or_else(|p| p.into_inner()).set.len();
+    let text = app.metrics.render(
+        crls,
+        app.challenges.outstanding(now_secs()),
+        app.in_flight.load(Ordering::Relaxed),
+    );
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4"),
+        )],
+        text,
+    )
+        .into_response()
+}
+
+/// `GET /openapi.json`.
+#[utoipa::path(get, path = "/openapi.json", responses(
+    (status = 200, description = "This document (OpenAPI 3.1)", body = Object),
+))]
+async fn openapi_json() -> Response {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        openapi::document(),
+    )
+        .into_response()
+}
+
+/// The route label for metrics and logs.
+fn route_of(path: &str) -> &'static str {
+    ROUTES
+        .iter()
+        .map(|(_, p)| *p)
+        .find(|p| *p == path)
+        .unwrap_or("other")
+}
+
+/// Every request: a slot (or `503 overloaded`), the deadline (or `503
+/// request-timeout`), then metrics and a log line.
+async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let route = route_of(req.uri().path());
+    let started = Instant::now();
+    let resp = match app.slots.try_acquire() {
+        Err(_) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "too many requests at once; try again",
+        ),
+        Ok(_permit) => {
+            app.in_flight.fetch_add(1, Ordering::Relaxed);
+            let r = tokio::time::timeout(app.cfg.request_timeout, next.run(req)).await;
+            app.in_flight.fetch_sub(1, Ordering::Relaxed);
+            r.unwrap_or_else(|_| {
+                error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "request-timeout",
+                    "the request took longer than the service allows",
+                )
+            })
+        }
+    };
+    let secs = started.elapsed().as_secs_f64();
+    let status = resp.status().as_u16();
+    app.metrics.request(route, status, secs);
+    tracing::info!(route, status, ms = secs * 1000.0, "request");
+    resp
+}
+
+async fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "not-found", "no such route")
+}
+
+/// The router over `app`.
+pub fn router(app: Arc<App>) -> Router {
+    let mut r = Router::new()
+        .route("/v1/challenges", post(issue_challenge))
+        .route("/v1/login", post(login))
+        .route("/v1/documents/verify", post(verify_document))
+        .route("/v1/crls", get(list_crls))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .route("/openapi.json", get(openapi_json))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(app.cfg.body_limit))
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&app), guard));
+    if !app.cfg.cors_origins.is_empty() {
+        let origins: Vec<HeaderValue> = app
+            .cfg
+            .cors_origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o).ok())
+            .collect();
+        r = r.layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(origins)
+                .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+                .allow_headers([header::CONTENT_TYPE]),
+        );
+    }
+    r.with_state(app)
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves; then stops accepting, lets the
+/// requests in flight finish, and returns. Reloads the CRLs every `refresh` meanwhile.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    app: Arc<App>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let refresher = app.cfg.refresh.map(|every| {
+        let app = Arc::clone(&app);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let a = Arc::clone(&app);
+                let _ = tokio::task::spawn_blocking(move || a.reload_crls()).await;
+            }
+        })
+    });
+    let r = axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    if let Some(t) = refresher {
+        t.abort();
+    }
+    r
+}
+
+/// SIGTERM or Ctrl-C.
+async fn termination() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
+}
+
+/// Logs to standard error, one line per event, at INFO and above.
+pub fn init_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .try_init();
+}
+
+/// Runs the service for `cfg` until SIGTERM or Ctrl-C, on its own runtime; prints
+/// `listening on http://ADDR` on standard output once it accepts connections.
+pub fn serve_blocking(cfg: Config) -> Result<(), String> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("runtime: {e}"))?;
+    rt.block_on(async move {
+        let listen = cfg.listen;
+        let app = App::new(cfg)?;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| format!("listen on {listen}: {e}"))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        println!("listening on http://{addr}");
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        run(listener, app, termination())
+            .await
+            .map_err(|e| format!("serve: {e}"))
+    })
+}
