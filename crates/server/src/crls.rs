@@ -48,11 +48,7 @@ pub struct CrlSnapshot {
 impl CrlSnapshot {
     /// The summaries at `now`.
     pub fn summaries(&self, now: UnixTime) -> Vec<CrlSummary> {
-        self.set
-            .crls()
-            .iter()
-            .map(|c| summary(c, now))
-            .collect()
+        self.set.crls().iter().map(|c| summary(c, now)).collect()
     }
 
     /// Every CRL's nextUpdate is still ahead at `now` (a CRL without one counts as

@@ -42,8 +42,8 @@ use base64ct::{Base64, Encoding};
 use inkan_verify::report::{CmsReport, ErrorReport, LoginReport, XmlReport};
 use inkan_verify::signed::cms::Content;
 use inkan_verify::{
-    Backend, Cert, CrlSet, Error as VerifyError, HashAlg, Purpose, RevocationOptions,
-    TrustStore, UnixTime, ValidationOptions, Verifier,
+    Backend, Cert, CrlSet, Error as VerifyError, HashAlg, Purpose, RevocationOptions, TrustStore,
+    UnixTime, ValidationOptions, Verifier,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -142,7 +142,12 @@ fn verifier_for(cfg: &Config, crls: &CrlSet) -> Verifier<CrlSet> {
     if !cfg.crl_dirs.is_empty() {
         o.revocation = Some(RevocationOptions::new(&placeholder));
     }
-    Verifier::new(cfg.trust.clone(), cfg.intermediates.clone(), crls.clone(), o)
+    Verifier::new(
+        cfg.trust.clone(),
+        cfg.intermediates.clone(),
+        crls.clone(),
+        o,
+    )
 }
 
 impl App {
@@ -223,6 +228,32 @@ fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response
         .into_response()
 }
 
+/// A request refused before any verification: status, code, message.
+struct Refusal {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl Refusal {
+    fn bad(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            code: "bad-request",
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        error(self.status, self.code, self.message)
+    }
+}
+
+/// The work of one document verification: the verdict and its metrics code.
+type Job = Box<dyn FnOnce() -> (Value, &'static str) + Send>;
+
 fn verify_error(status: StatusCode, e: &VerifyError) -> Response {
     (status, axum::Json(json!({ "error": ErrorReport::from(e) }))).into_response()
 }
@@ -231,16 +262,16 @@ fn verify_error(status: StatusCode, e: &VerifyError) -> Response {
 fn json_body<T: serde::de::DeserializeOwned>(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<T, Response> {
+) -> Result<T, Refusal> {
     let body = body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body-too-large",
-                "the request body is over the service's limit",
-            )
+            Refusal {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                code: "body-too-large",
+                message: "the request body is over the service's limit".into(),
+            }
         } else {
-            error(StatusCode::BAD_REQUEST, "bad-request", r.body_text())
+            Refusal::bad(r.body_text())
         }
     })?;
     let ct = headers
@@ -252,28 +283,23 @@ fn json_body<T: serde::de::DeserializeOwned>(
         .next()
         .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
     {
-        return Err(error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "send the request as Content-Type: application/json",
-        ));
+        return Err(Refusal {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code: "unsupported-media-type",
+            message: "send the request as Content-Type: application/json".into(),
+        });
     }
-    serde_json::from_slice(&body)
-        .map_err(|e| error(StatusCode::BAD_REQUEST, "bad-request", format!("JSON: {e}")))
+    serde_json::from_slice(&body).map_err(|e| Refusal::bad(format!("JSON: {e}")))
 }
 
-fn b64(field: &str, s: &str) -> Result<Vec<u8>, Response> {
-    Base64::decode_vec(s.trim()).map_err(|_| {
-        error(
-            StatusCode::BAD_REQUEST,
-            "bad-request",
-            format!("{field}: not base64"),
-        )
-    })
+fn b64(field: &str, s: &str) -> Result<Vec<u8>, Refusal> {
+    Base64::decode_vec(s.trim()).map_err(|_| Refusal::bad(format!("{field}: not base64")))
 }
 
 /// Runs CPU-bound verification off the I/O threads.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Response> {
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Response> {
     tokio::task::spawn_blocking(f).await.map_err(|_| {
         error(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -371,14 +397,14 @@ async fn login(
 ) -> Response {
     let req: LoginRequest = match json_body(&headers, body) {
         Ok(r) => r,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     let (sig, cert_der) = match (
         b64("signature", &req.signature),
         b64("certificate", &req.certificate),
     ) {
         (Ok(s), Ok(c)) => (s, c),
-        (Err(e), _) | (_, Err(e)) => return e,
+        (Err(e), _) | (_, Err(e)) => return e.into_response(),
     };
     let hash = match req.hash.as_deref().map(str::to_ascii_lowercase).as_deref() {
         None | Some("sha256") => HashAlg::Sha256,
@@ -472,13 +498,12 @@ async fn verify_document(
 ) -> Response {
     let req: DocumentRequest = match json_body(&headers, body) {
         Ok(r) => r,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     let at = UnixTime::from_secs(now_secs());
     let verifier = app.verifier();
     let log_identities = app.cfg.log_identities;
-    let (kind, job): (&'static str, Box<dyn FnOnce() -> (Value, &'static str) + Send>) = match req.format.as_str()
-    {
+    let (kind, job): (&'static str, Job) = match req.format.as_str() {
         "cms" => {
             let Some(sig) = &req.signature else {
                 return error(
@@ -489,11 +514,16 @@ async fn verify_document(
             };
             let der = match b64("signature", sig) {
                 Ok(d) => d,
-                Err(e) => return e,
+                Err(e) => return e.into_response(),
             };
-            let content = match req.content.as_deref().map(|c| b64("content", c)).transpose() {
+            let content = match req
+                .content
+                .as_deref()
+                .map(|c| b64("content", c))
+                .transpose()
+            {
                 Ok(c) => c,
-                Err(e) => return e,
+                Err(e) => return e.into_response(),
             };
             (
                 "cms",
@@ -505,15 +535,15 @@ async fn verify_document(
                     match verifier.verify_cms(&der, detached.as_ref(), at, purpose) {
                         Ok(v) => {
                             if log_identities {
-                                let name = inkan_verify::identity(&v.signer).ok().flatten().and_then(|i| i.name);
+                                let name = inkan_verify::identity(&v.signer)
+                                    .ok()
+                                    .flatten()
+                                    .and_then(|i| i.name);
                                 tracing::info!(signer = ?name, "CMS verified");
                             }
-                            let mut r = serde_json::to_value(CmsReport::new(
-                                &v,
-                                at,
-                                detached.is_some(),
-                            ))
-                            .unwrap_or(Value::Null);
+                            let mut r =
+                                serde_json::to_value(CmsReport::new(&v, at, detached.is_some()))
+                                    .unwrap_or(Value::Null);
                             if let Value::Object(m) = &mut r {
                                 m.insert("valid".into(), json!(true));
                             }
@@ -537,12 +567,9 @@ async fn verify_document(
             };
             let doc = match b64("document", doc) {
                 Ok(d) => d,
-                Err(e) => return e,
+                Err(e) => return e.into_response(),
             };
-            (
-                "xml",
-                Box::new(move || xml_verdict(&verifier, &doc, at)),
-            )
+            ("xml", Box::new(move || xml_verdict(&verifier, &doc, at)))
         }
         other => {
             return error(
@@ -678,7 +705,10 @@ async fn metrics_text(State(app): State<Arc<App>>) -> Response {
 ))]
 async fn openapi_json() -> Response {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         openapi::document(),
     )
         .into_response()
@@ -698,23 +728,37 @@ fn route_of(path: &str) -> &'static str {
 async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
     let route = route_of(req.uri().path());
     let started = Instant::now();
-    let resp = match app.slots.try_acquire() {
-        Err(_) => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "overloaded",
-            "too many requests at once; try again",
-        ),
-        Ok(_permit) => {
-            app.in_flight.fetch_add(1, Ordering::Relaxed);
-            let r = tokio::time::timeout(app.cfg.request_timeout, next.run(req)).await;
-            app.in_flight.fetch_sub(1, Ordering::Relaxed);
-            r.unwrap_or_else(|_| {
-                error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "request-timeout",
-                    "the request took longer than the service allows",
-                )
-            })
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let resp = if declared.is_some_and(|n| n > app.cfg.body_limit as u64) {
+        // Refused on the declared length, before a byte of the body is read.
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+            "the request body is over the service's limit",
+        )
+    } else {
+        match app.slots.try_acquire() {
+            Err(_) => error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "overloaded",
+                "too many requests at once; try again",
+            ),
+            Ok(_permit) => {
+                app.in_flight.fetch_add(1, Ordering::Relaxed);
+                let r = tokio::time::timeout(app.cfg.request_timeout, next.run(req)).await;
+                app.in_flight.fetch_sub(1, Ordering::Relaxed);
+                r.unwrap_or_else(|_| {
+                    error(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "request-timeout",
+                        "the request took longer than the service allows",
+                    )
+                })
+            }
         }
     };
     let secs = started.elapsed().as_secs_f64();
@@ -741,7 +785,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/openapi.json", get(openapi_json))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(app.cfg.body_limit))
-        .layer(axum::middleware::from_fn_with_state(Arc::clone(&app), guard));
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&app),
+            guard,
+        ));
     if !app.cfg.cors_origins.is_empty() {
         let origins: Vec<HeaderValue> = app
             .cfg

@@ -61,7 +61,10 @@ impl Metrics {
     pub fn render(&self, crls: usize, challenges: usize, in_flight: usize) -> String {
         let m = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let mut o = String::new();
-        let _ = writeln!(o, "# HELP inkan_requests_total HTTP requests by route and status.");
+        let _ = writeln!(
+            o,
+            "# HELP inkan_requests_total HTTP requests by route and status."
+        );
         let _ = writeln!(o, "# TYPE inkan_requests_total counter");
         for ((route, status), n) in &m.requests {
             let _ = writeln!(
@@ -122,7 +125,10 @@ impl Metrics {
         );
         let _ = writeln!(o, "# TYPE inkan_challenges_outstanding gauge");
         let _ = writeln!(o, "inkan_challenges_outstanding {challenges}");
-        let _ = writeln!(o, "# HELP inkan_requests_in_flight Requests being answered.");
+        let _ = writeln!(
+            o,
+            "# HELP inkan_requests_in_flight Requests being answered."
+        );
         let _ = writeln!(o, "# TYPE inkan_requests_in_flight gauge");
         let _ = writeln!(o, "inkan_requests_in_flight {in_flight}");
         o

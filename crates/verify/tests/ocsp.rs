@@ -400,7 +400,11 @@ fn path_validation_asks_the_responder_and_maps_its_answer() {
             }
             s => panic!("{s:?}"),
         }
-        assert_eq!(f.nonces.load(Ordering::SeqCst), 1, "one request, with a fresh nonce");
+        assert_eq!(
+            f.nonces.load(Ordering::SeqCst),
+            1,
+            "one request, with a fresh nonce"
+        );
         let report = inkan_verify::report::RevocationReport::from(v.revocation.first());
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(json["status"], "good");
@@ -503,5 +507,9 @@ fn without_a_usable_ocsp_answer_the_crls_decide() {
         } => assert_eq!(reason, RevocationReason::KeyCompromise),
         e => panic!("{e:?}"),
     }
-    assert_eq!(f.nonces.load(Ordering::SeqCst), 2, "the responder was asked each time");
+    assert_eq!(
+        f.nonces.load(Ordering::SeqCst),
+        2,
+        "the responder was asked each time"
+    );
 }
