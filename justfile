@@ -6,7 +6,7 @@ fuzz_targets := "apdu_command apdu_response tlv card_files ccid_messages atr t1_
 default: test
 
 # Every test: formatting, lints, native tests, XML beside xmlsec1, PC/SC through pcscd, wasm in Chromium, browser end to end.
-test: test-pcsc lint lint-wasm check-no-std check-wasm-verify test-native test-xml test-wasm e2e size
+test: test-pcsc lint lint-wasm check-no-std check-wasm-verify test-serve test-native test-xml test-wasm e2e size
 
 # cargo fmt, clippy with warnings as errors, and no import circle between the files of
 # any crate.
@@ -57,6 +57,29 @@ test-native:
     cargo test --workspace
     # The verifier again with its AWS-LC backend (Wycheproof, chains and CMS on both).
     cargo test -p inkan-verify --features aws-lc
+
+# `inkan serve` against the binary: logins, documents, a CRL reload under load, malformed
+# input, the OpenAPI document, and two instances sharing challenges through a real
+# redis-server (started by the test on 127.0.0.1, its own port and directory). As root it
+# installs redis-server; otherwise it prints the command.
+[doc("inkan serve end to end, with two instances sharing challenges through redis-server")]
+test-serve:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! command -v redis-server >/dev/null; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+            echo "== serve: installing redis-server"
+            if ! apt-cache policy redis-server 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+                apt-get update -qq
+            fi
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+        else
+            echo "test-serve needs redis-server (run: sudo apt-get install -y redis-server)"
+            exit 1
+        fi
+    fi
+    INKAN_REQUIRE_REDIS=1 cargo test -p inkan-server
+    INKAN_REQUIRE_REDIS=1 cargo test -p inkan --test serve_cli
 
 # XML signatures beside xmlsec1, both ways: e-Tax sibling signatures, enveloped, e-Gov with
 # attachments (folder and ZIP), a DigestValue or attachment changed, wrapping and DTD

@@ -50,6 +50,12 @@ pub struct ServeArgs {
     /// Write signers' names into the logs (off by default: no personal data in logs).
     #[arg(long)]
     log_identities: bool,
+    /// Keep login challenges in Redis (`redis://HOST:PORT[/DB]`), so that several
+    /// instances behind a load balancer share them: issued on one, taken once on any.
+    /// Without it, challenges live in this process (another instance's are
+    /// `challenge-unknown`).
+    #[arg(long, value_name = "URL")]
+    redis: Option<String>,
 }
 
 /// `90s`, `5m`, `1h`, `2d` or plain seconds.
@@ -124,6 +130,7 @@ fn serve(a: &ServeArgs) -> Result<(), CliError> {
     cfg.max_concurrent = a.max_concurrent.max(1);
     cfg.cors_origins = a.cors_origin.clone();
     cfg.log_identities = a.log_identities;
+    cfg.redis = a.redis.clone();
     inkan_server::init_logs();
     inkan_server::serve_blocking(cfg).map_err(|e| CliError::new("serve", exit::IO, e))
 }

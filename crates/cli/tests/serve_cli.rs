@@ -522,3 +522,116 @@ fn every_route_is_in_the_served_openapi_document() {
         );
     }
 }
+
+/// `redis-server` on its own port and directory, bound to 127.0.0.1, nothing saved.
+struct Redis {
+    child: Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Redis {
+    fn start() -> Option<Redis> {
+        if Command::new("redis-server")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            assert!(
+                std::env::var_os("INKAN_REQUIRE_REDIS").is_none(),
+                "redis-server is required here (just test-serve installs it)"
+            );
+            eprintln!("SKIP: redis-server not found (run: sudo apt-get install -y redis-server)");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
+            ])
+            .arg("--dir")
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(Redis {
+            child,
+            url: format!("redis://127.0.0.1:{port}"),
+            _dir: dir,
+        })
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn two_instances_share_challenges_through_redis() {
+    let Some(mut redis) = Redis::start() else {
+        return;
+    };
+    let card = sim_card(&[]);
+    let anchors = card.dir.join("pki");
+    let a = Server::start(&["--trust-anchors", s(&anchors), "--redis", &redis.url]);
+    let b = Server::start(&["--trust-anchors", s(&anchors), "--redis", &redis.url]);
+    let cert = card.dir.join("auth-cert.der");
+
+    // Issued on A, used on B; then used up on either.
+    let (id, ch) = a.challenge();
+    let sig = auth_sign(&card, &ch, "auth", "1234");
+    let body = login_body(&id, &sig, &cert);
+    let (st, v) = b.call("POST", "/v1/login", Some(&body));
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["valid"], true);
+    for srv in [&a, &b] {
+        let (st, v) = srv.call("POST", "/v1/login", Some(&body));
+        assert_eq!((st, code(&v)), (409, "challenge-used"), "{v}");
+    }
+    // The same login sent to both at once: exactly one is accepted.
+    let (id, ch) = b.challenge();
+    let sig = auth_sign(&card, &ch, "auth", "1234");
+    let body = login_body(&id, &sig, &cert);
+    let (ba, bb) = (a.base.clone(), b.base.clone());
+    let (b1, b2) = (body.clone(), body.clone());
+    let t1 = std::thread::spawn(move || call(&ba, "POST", "/v1/login", Some(&b1)).0);
+    let t2 = std::thread::spawn(move || call(&bb, "POST", "/v1/login", Some(&b2)).0);
+    let mut got = [t1.join().unwrap(), t2.join().unwrap()];
+    got.sort_unstable();
+    assert_eq!(got, [200, 409]);
+    // Never issued anywhere.
+    let (st, v) = a.call(
+        "POST",
+        "/v1/login",
+        Some(&login_body("0123456789abcdef0123456789abcdef", &sig, &cert)),
+    );
+    assert_eq!((st, code(&v)), (404, "challenge-unknown"), "{v}");
+
+    // Redis gone: a typed 503, and the service stays up.
+    let _ = redis.child.kill();
+    let _ = redis.child.wait();
+    let (st, v) = a.call("POST", "/v1/challenges", None);
+    assert_eq!((st, code(&v)), (503, "challenge-store-unavailable"), "{v}");
+    let (st, _) = a.call("GET", "/healthz", None);
+    assert_eq!(st, 200);
+}

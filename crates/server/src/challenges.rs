@@ -5,7 +5,8 @@
 //! twice: a second use is `challenge-used` (a tombstone is kept until the expiry), an
 //! id this store never issued (another instance's, a made-up one) `challenge-unknown`,
 //! a late one `challenge-expired`. [`ChallengeStore`] is the seam for a shared store
-//! (several instances behind a load balancer); [`MemoryChallenges`] is the embedded one.
+//! (several instances behind a load balancer, [`crate::redis::RedisChallenges`]);
+//! [`MemoryChallenges`] is the embedded one.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -37,6 +38,8 @@ pub enum TakeError {
     Expired,
     /// Already taken.
     Used,
+    /// The store cannot be reached (a shared store).
+    Unavailable,
 }
 
 impl TakeError {
@@ -46,6 +49,7 @@ impl TakeError {
             Self::Unknown => "challenge-unknown",
             Self::Expired => "challenge-expired",
             Self::Used => "challenge-used",
+            Self::Unavailable => "challenge-store-unavailable",
         }
     }
 }
@@ -57,6 +61,8 @@ pub enum StoreError {
     Full,
     /// No random bytes from the system.
     Random,
+    /// The store cannot be reached (a shared store).
+    Unavailable,
 }
 
 /// Where challenges live.
@@ -65,8 +71,9 @@ pub trait ChallengeStore: Send + Sync {
     fn issue(&self, now: u64, ttl: u64) -> Result<Issued, StoreError>;
     /// Takes the challenge `id` at `now`: its bytes, once.
     fn take(&self, id: &str, now: u64) -> Result<[u8; CHALLENGE_LEN], TakeError>;
-    /// How many challenges are outstanding (issued, not taken, not expired).
-    fn outstanding(&self, now: u64) -> usize;
+    /// How many challenges are outstanding (issued, not taken, not expired), where the
+    /// store can say cheaply.
+    fn outstanding(&self, now: u64) -> Option<usize>;
 }
 
 #[derive(Clone, Copy)]
@@ -135,11 +142,11 @@ impl ChallengeStore for MemoryChallenges {
         Ok(e.challenge)
     }
 
-    fn outstanding(&self, now: u64) -> usize {
+    fn outstanding(&self, now: u64) -> Option<usize> {
         let mut m = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         // Tombstones and expired challenges go once their expiry has passed.
         m.retain(|_, e| e.expires_at >= now);
-        m.values().filter(|e| !e.used).count()
+        Some(m.values().filter(|e| !e.used).count())
     }
 }
 
@@ -156,14 +163,14 @@ mod tests {
         assert_ne!(a.id, b.id);
         assert_ne!(a.challenge, b.challenge);
         assert_eq!(a.expires_at, 1120);
-        assert_eq!(s.outstanding(1000), 2);
+        assert_eq!(s.outstanding(1000), Some(2));
         assert_eq!(s.take(&a.id, 1010), Ok(a.challenge));
         assert_eq!(s.take(&a.id, 1011), Err(TakeError::Used));
         assert_eq!(s.take("00", 1011), Err(TakeError::Unknown));
         assert_eq!(s.take(&b.id, 1121), Err(TakeError::Expired));
         // An expired challenge taken once is used up too.
         assert_eq!(s.take(&b.id, 1122), Err(TakeError::Used));
-        assert_eq!(s.outstanding(1200), 0);
+        assert_eq!(s.outstanding(1200), Some(0));
         assert_eq!(s.take(&a.id, 1200), Err(TakeError::Unknown));
     }
 }

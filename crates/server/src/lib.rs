@@ -23,6 +23,7 @@ pub mod challenges;
 pub mod crls;
 pub mod metrics;
 mod openapi;
+pub mod redis;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -94,6 +95,9 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Signature backend.
     pub backend: Backend,
+    /// Keep challenges in Redis at this URL (`redis://HOST:PORT[/DB]`), shared by
+    /// every instance; `None`: in this process's memory.
+    pub redis: Option<String>,
 }
 
 impl Config {
@@ -113,6 +117,7 @@ impl Config {
             log_identities: false,
             cors_origins: Vec::new(),
             backend: Backend::default(),
+            redis: None,
         }
     }
 }
@@ -122,7 +127,7 @@ pub struct App {
     cfg: Config,
     verifier: RwLock<Arc<Verifier<CrlSet>>>,
     crls: RwLock<CrlSnapshot>,
-    challenges: Box<dyn ChallengeStore>,
+    challenges: Arc<dyn ChallengeStore>,
     metrics: Metrics,
     in_flight: AtomicUsize,
     slots: tokio::sync::Semaphore,
@@ -152,9 +157,17 @@ fn verifier_for(cfg: &Config, crls: &CrlSet) -> Verifier<CrlSet> {
 
 impl App {
     /// The state for `cfg`: CRLs loaded (a load that fails is an error here: the service
-    /// does not start on bad CRLs), challenges in memory.
+    /// does not start on bad CRLs), challenges in Redis with [`Config::redis`] (which
+    /// must answer now), else in memory.
     pub fn new(cfg: Config) -> Result<Arc<Self>, String> {
-        Self::with_challenges(cfg, Box::new(MemoryChallenges::new()))
+        let store: Box<dyn ChallengeStore> = match &cfg.redis {
+            Some(url) => Box::new(redis::RedisChallenges::connect(
+                url,
+                Duration::from_secs(5),
+            )?),
+            None => Box::new(MemoryChallenges::new()),
+        };
+        Self::with_challenges(cfg, store)
     }
 
     /// The same with another challenge store.
@@ -179,7 +192,7 @@ impl App {
             cfg,
             verifier: RwLock::new(Arc::new(verifier)),
             crls: RwLock::new(snapshot),
-            challenges,
+            challenges: Arc::from(challenges),
             metrics: Metrics::default(),
             in_flight: AtomicUsize::new(0),
             slots,
@@ -323,10 +336,15 @@ pub struct ChallengeResponse {
 /// `POST /v1/challenges`.
 #[utoipa::path(post, path = "/v1/challenges", responses(
     (status = 200, description = "A new single-use challenge", body = ChallengeResponse),
-    (status = 503, description = "The challenge store is full (`challenge-store-full`)", body = ErrorBody),
+    (status = 503, description = "The challenge store is full (`challenge-store-full`) or does not answer (`challenge-store-unavailable`)", body = ErrorBody),
 ))]
 async fn issue_challenge(State(app): State<Arc<App>>) -> Response {
-    match app.challenges.issue(now_secs(), app.cfg.challenge_ttl) {
+    let (store, ttl) = (Arc::clone(&app.challenges), app.cfg.challenge_ttl);
+    let issued = match blocking(move || store.issue(now_secs(), ttl)).await {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    match issued {
         Ok(c) => axum::Json(ChallengeResponse {
             id: c.id,
             challenge: Base64::encode_string(&c.challenge),
@@ -342,6 +360,11 @@ async fn issue_challenge(State(app): State<Arc<App>>) -> Response {
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "no random bytes from the system",
+        ),
+        Err(StoreError::Unavailable) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "challenge-store-unavailable",
+            "the shared challenge store does not answer",
         ),
     }
 }
@@ -389,6 +412,7 @@ pub struct LoginRequest {
     (status = 410, description = "`challenge-expired`", body = ErrorBody),
     (status = 413, description = "`body-too-large`", body = ErrorBody),
     (status = 415, description = "`unsupported-media-type`", body = ErrorBody),
+    (status = 503, description = "`challenge-store-unavailable`", body = ErrorBody),
 ))]
 async fn login(
     State(app): State<Arc<App>>,
@@ -419,7 +443,12 @@ async fn login(
         }
     };
     let now = now_secs();
-    let challenge = match app.challenges.take(&req.challenge_id, now) {
+    let (store, id) = (Arc::clone(&app.challenges), req.challenge_id.clone());
+    let taken = match blocking(move || store.take(&id, now)).await {
+        Ok(t) => t,
+        Err(resp) => return resp,
+    };
+    let challenge = match taken {
         Ok(c) => c,
         Err(e) => {
             app.metrics.outcome("login", e.code());
@@ -427,11 +456,13 @@ async fn login(
                 challenges::TakeError::Unknown => StatusCode::NOT_FOUND,
                 challenges::TakeError::Used => StatusCode::CONFLICT,
                 challenges::TakeError::Expired => StatusCode::GONE,
+                challenges::TakeError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             };
             let msg = match e {
                 challenges::TakeError::Unknown => "this service issued no such challenge",
                 challenges::TakeError::Used => "the challenge was already used",
                 challenges::TakeError::Expired => "the challenge expired",
+                challenges::TakeError::Unavailable => "the shared challenge store does not answer",
             };
             return error(status, e.code(), msg);
         }
@@ -684,11 +715,14 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
 ))]
 async fn metrics_text(State(app): State<Arc<App>>) -> Response {
     let crls = app.crls.read().unwrap_or_else(|p| p.into_inner()).set.len();
-    let text = app.metrics.render(
-        crls,
-        app.challenges.outstanding(now_secs()),
-        app.in_flight.load(Ordering::Relaxed),
-    );
+    let store = Arc::clone(&app.challenges);
+    let outstanding = blocking(move || store.outstanding(now_secs()))
+        .await
+        .ok()
+        .flatten();
+    let text = app
+        .metrics
+        .render(crls, outstanding, app.in_flight.load(Ordering::Relaxed));
     (
         [(
             header::CONTENT_TYPE,

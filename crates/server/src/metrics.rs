@@ -58,7 +58,7 @@ impl Metrics {
     }
 
     /// The exposition, with the gauges given.
-    pub fn render(&self, crls: usize, challenges: usize, in_flight: usize) -> String {
+    pub fn render(&self, crls: usize, challenges: Option<usize>, in_flight: usize) -> String {
         let m = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let mut o = String::new();
         let _ = writeln!(
@@ -119,12 +119,14 @@ impl Metrics {
         let _ = writeln!(o, "# HELP inkan_crls_loaded CRLs in use.");
         let _ = writeln!(o, "# TYPE inkan_crls_loaded gauge");
         let _ = writeln!(o, "inkan_crls_loaded {crls}");
-        let _ = writeln!(
-            o,
-            "# HELP inkan_challenges_outstanding Login challenges issued and not yet used."
-        );
-        let _ = writeln!(o, "# TYPE inkan_challenges_outstanding gauge");
-        let _ = writeln!(o, "inkan_challenges_outstanding {challenges}");
+        if let Some(challenges) = challenges {
+            let _ = writeln!(
+                o,
+                "# HELP inkan_challenges_outstanding Login challenges issued and not yet used."
+            );
+            let _ = writeln!(o, "# TYPE inkan_challenges_outstanding gauge");
+            let _ = writeln!(o, "inkan_challenges_outstanding {challenges}");
+        }
         let _ = writeln!(
             o,
             "# HELP inkan_requests_in_flight Requests being answered."
