@@ -254,6 +254,66 @@ bench-verify seconds="3":
         echo "(P-384: root and signer ECDSA P-384 with SHA-384, no CRL: 2 ECDSA verifications per CMS, 1 through the Verifier)"
     fi
 
+# `inkan serve` (release, AWS-LC) under load on loopback: document verifications per
+# second and p50/p99 latency at 1, 16 and 64 connections (wrk, `seconds` per point), a CMS
+# of 16 KiB with the card's chain and six CRLs of 10k entries loaded, next to
+# `openssl speed -multi $(nproc) rsa2048` verify/s in the same run. As root it installs
+# wrk; otherwise it prints the command.
+[doc("inkan serve: documents/s and p50/p99 at 1/16/64 connections (wrk) next to openssl speed -multi")]
+bench-serve seconds="20":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! command -v wrk >/dev/null; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+            echo "== bench-serve: installing wrk"
+            apt-cache policy wrk 2>/dev/null | grep -q 'Candidate: [0-9]' || apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+        else
+            echo "bench-serve needs wrk (run: sudo apt-get install -y wrk)"; exit 1
+        fi
+    fi
+    command -v openssl >/dev/null || { echo "bench-serve needs openssl"; exit 1; }
+    t="${CARGO_TARGET_DIR:-target}"
+    d="$t/bench-serve"
+    rm -rf "$d" && mkdir -p "$d"
+    d="$(cd "$d" && pwd)"
+    cargo build -q --release -p inkan --features aws-lc
+    cargo bench -q -p inkan-bench --bench serve_fixture -- --out "$d"
+    "$t/release/inkan" serve --listen 127.0.0.1:0 --trust-anchors "$d/roots" --crl-dir "$d/crls" \
+        --max-concurrent 256 > "$d/serve.out" 2> "$d/serve.log" &
+    pid=$!
+    trap 'kill $pid 2>/dev/null || true' EXIT
+    for _ in $(seq 100); do grep -q listening "$d/serve.out" 2>/dev/null && break; sleep 0.1; done
+    url=$(sed -n 's/^listening on //p' "$d/serve.out")
+    [ -n "$url" ] || { echo "inkan serve did not start:"; cat "$d/serve.log"; exit 1; }
+    python3 - "$url" "$d/body.json" <<'EOF'
+    import json, sys, urllib.request
+    r = urllib.request.Request(sys.argv[1] + "/v1/documents/verify", data=open(sys.argv[2], "rb").read(),
+                               headers={"Content-Type": "application/json"})
+    v = json.load(urllib.request.urlopen(r))
+    assert v.get("valid") is True and v["revocation"]["status"] == "good", v
+    EOF
+    printf '%s\n' 'wrk.method = "POST"' 'wrk.headers["Content-Type"] = "application/json"' \
+        "local f = io.open(\"$d/body.json\", \"rb\"); wrk.body = f:read(\"*a\"); f:close()" \
+        'done = function(s, lat, req)' \
+        '  local e = s.errors.connect + s.errors.read + s.errors.write + s.errors.status + s.errors.timeout' \
+        '  io.write(string.format("RESULT %.0f %.2f %.2f %d\n", s.requests / (s.duration / 1e6), lat:percentile(50) / 1000, lat:percentile(99) / 1000, e))' \
+        'end' > "$d/post.lua"
+    printf '%-12s %14s %10s %10s %8s\n' connections "documents/s" "p50 ms" "p99 ms" errors
+    best=0
+    for c in 1 16 64; do
+        th=$(( c < 2 ? 1 : 2 ))
+        read -r _ rps p50 p99 errs < <(wrk -t "$th" -c "$c" -d "{{seconds}}s" --timeout 10s -s "$d/post.lua" \
+            "$url/v1/documents/verify" | grep '^RESULT')
+        printf '%-12s %14s %10s %10s %8s\n' "$c" "$rps" "$p50" "$p99" "$errs"
+        best=$(awk -v a="$rps" -v b="$best" 'BEGIN { print (a > b) ? a : b }')
+    done
+    kill $pid 2>/dev/null || true
+    ossl=$(openssl speed -multi "$(nproc)" -seconds {{seconds}} rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $NF}')
+    printf '%-12s %14s\n' "openssl speed -multi $(nproc) rsa2048 verify/s" "$ossl"
+    awk -v a="$best" -v b="$ossl" 'BEGIN { printf "best documents/s over openssl verify/s: %.2fx (target 0.5x; p99 target < 25 ms at 64)\n", a / b }'
+    echo "(each document: CMS parse, SHA-256 of 16 KiB, the signer's RSA verification, the path from the Verifier's cache; wrk and the service share the machine)"
+
 # `inkan verify chain --crl` with a large CRL next to `openssl verify -crl_check` on the
 # same CA, CRL and leaf (wall, CPU, peak RSS).
 [doc("verify chain with a large CRL, beside openssl verify -crl_check")]

@@ -93,7 +93,7 @@ pub struct Config {
     pub log_identities: bool,
     /// Origins allowed to call the API from a browser (CORS); empty: none.
     pub cors_origins: Vec<String>,
-    /// Signature backend.
+    /// Signature backend (default: AWS-LC when compiled in, else RustCrypto).
     pub backend: Backend,
     /// Keep challenges in Redis at this URL (`redis://HOST:PORT[/DB]`), shared by
     /// every instance; `None`: in this process's memory.
@@ -116,7 +116,8 @@ impl Config {
             max_concurrent: 64,
             log_identities: false,
             cors_origins: Vec::new(),
-            backend: Backend::default(),
+            // The last compiled backend: AWS-LC with the `aws-lc` feature.
+            backend: Backend::all().last().copied().unwrap_or_default(),
             redis: None,
         }
     }
