@@ -74,6 +74,10 @@ pub trait ChallengeStore: Send + Sync {
     /// How many challenges are outstanding (issued, not taken, not expired), where the
     /// store can say cheaply.
     fn outstanding(&self, now: u64) -> Option<usize>;
+    /// Whether calls go over the network (and so run off the I/O threads).
+    fn is_remote(&self) -> bool {
+        false
+    }
 }
 
 #[derive(Clone, Copy)]

@@ -39,7 +39,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use base64ct::{Base64, Encoding};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use inkan_verify::report::{CmsReport, ErrorReport, LoginReport, XmlReport};
 use inkan_verify::signed::cms::Content;
 use inkan_verify::{
@@ -129,6 +130,8 @@ pub struct App {
     verifier: RwLock<Arc<Verifier<CrlSet>>>,
     crls: RwLock<CrlSnapshot>,
     challenges: Arc<dyn ChallengeStore>,
+    /// The challenge store is across the network (its calls go to the blocking pool).
+    remote_store: bool,
     metrics: Metrics,
     in_flight: AtomicUsize,
     slots: tokio::sync::Semaphore,
@@ -193,6 +196,7 @@ impl App {
             cfg,
             verifier: RwLock::new(Arc::new(verifier)),
             crls: RwLock::new(snapshot),
+            remote_store: challenges.is_remote(),
             challenges: Arc::from(challenges),
             metrics: Metrics::default(),
             in_flight: AtomicUsize::new(0),
@@ -307,7 +311,22 @@ fn json_body<T: serde::de::DeserializeOwned>(
 }
 
 fn b64(field: &str, s: &str) -> Result<Vec<u8>, Refusal> {
-    Base64::decode_vec(s.trim()).map_err(|_| Refusal::bad(format!("{field}: not base64")))
+    BASE64
+        .decode(s.trim())
+        .map_err(|_| Refusal::bad(format!("{field}: not base64")))
+}
+
+/// Requests with bodies up to this size are verified on the I/O thread that read them
+/// (well under a millisecond of work); larger ones on the blocking pool, so that a
+/// large document does not hold up other connections.
+const INLINE_BODY: usize = 256 * 1024;
+
+/// Runs `f` where [`INLINE_BODY`] says.
+async fn work<T: Send + 'static>(
+    inline: bool,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Response> {
+    if inline { Ok(f()) } else { blocking(f).await }
 }
 
 /// Runs CPU-bound verification off the I/O threads.
@@ -341,14 +360,14 @@ pub struct ChallengeResponse {
 ))]
 async fn issue_challenge(State(app): State<Arc<App>>) -> Response {
     let (store, ttl) = (Arc::clone(&app.challenges), app.cfg.challenge_ttl);
-    let issued = match blocking(move || store.issue(now_secs(), ttl)).await {
+    let issued = match work(!app.remote_store, move || store.issue(now_secs(), ttl)).await {
         Ok(r) => r,
         Err(resp) => return resp,
     };
     match issued {
         Ok(c) => axum::Json(ChallengeResponse {
             id: c.id,
-            challenge: Base64::encode_string(&c.challenge),
+            challenge: BASE64.encode(c.challenge),
             expires_at: UnixTime::from_secs(c.expires_at).to_string(),
         })
         .into_response(),
@@ -420,6 +439,7 @@ async fn login(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let inline = body.as_ref().is_ok_and(|b| b.len() <= INLINE_BODY);
     let req: LoginRequest = match json_body(&headers, body) {
         Ok(r) => r,
         Err(e) => return e.into_response(),
@@ -445,7 +465,7 @@ async fn login(
     };
     let now = now_secs();
     let (store, id) = (Arc::clone(&app.challenges), req.challenge_id.clone());
-    let taken = match blocking(move || store.take(&id, now)).await {
+    let taken = match work(!app.remote_store, move || store.take(&id, now)).await {
         Ok(t) => t,
         Err(resp) => return resp,
     };
@@ -469,7 +489,7 @@ async fn login(
         }
     };
     let verifier = app.verifier();
-    let r = blocking(move || {
+    let r = work(inline, move || {
         let cert = Cert::from_der(&cert_der)?;
         let at = UnixTime::from_secs(now);
         let v = verifier.verify_login(&challenge, &sig, hash, &cert, at)?;
@@ -528,6 +548,7 @@ async fn verify_document(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let inline = body.as_ref().is_ok_and(|b| b.len() <= INLINE_BODY);
     let req: DocumentRequest = match json_body(&headers, body) {
         Ok(r) => r,
         Err(e) => return e.into_response(),
@@ -611,7 +632,7 @@ async fn verify_document(
             );
         }
     };
-    match blocking(job).await {
+    match work(inline, job).await {
         Ok((v, code)) => {
             app.metrics.outcome(kind, code);
             axum::Json(v).into_response()
@@ -717,7 +738,7 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
 async fn metrics_text(State(app): State<Arc<App>>) -> Response {
     let crls = app.crls.read().unwrap_or_else(|p| p.into_inner()).set.len();
     let store = Arc::clone(&app.challenges);
-    let outstanding = blocking(move || store.outstanding(now_secs()))
+    let outstanding = work(!app.remote_store, move || store.outstanding(now_secs()))
         .await
         .ok()
         .flatten();
@@ -892,12 +913,21 @@ async fn termination() {
     tracing::info!("shutting down: finishing the requests in flight");
 }
 
-/// Logs to standard error, one line per event, at INFO and above.
+/// Logs to standard error, one line per event, at INFO and above (`INKAN_LOG` =
+/// `error`, `warn`, `info`, `debug` or `trace` chooses another level; at `warn` the
+/// per-request lines are off).
 pub fn init_logs() {
+    let level = match std::env::var("INKAN_LOG").as_deref() {
+        Ok("error") => tracing::Level::ERROR,
+        Ok("warn") => tracing::Level::WARN,
+        Ok("debug") => tracing::Level::DEBUG,
+        Ok("trace") => tracing::Level::TRACE,
+        _ => tracing::Level::INFO,
+    };
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
+        .with_max_level(level)
         .try_init();
 }
 

@@ -264,6 +264,10 @@ impl ChallengeStore for RedisChallenges {
     fn outstanding(&self, _now: u64) -> Option<usize> {
         None
     }
+
+    fn is_remote(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

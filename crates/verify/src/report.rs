@@ -38,8 +38,8 @@ pub struct CertReport {
 impl From<&Cert> for CertReport {
     fn from(c: &Cert) -> Self {
         Self {
-            subject: alloc::format!("{}", c.subject()),
-            issuer: alloc::format!("{}", c.issuer()),
+            subject: c.subject_string(),
+            issuer: c.issuer_string(),
             serial: c.serial_hex(),
             not_before: c.not_before().to_string(),
             not_after: c.not_after().to_string(),

@@ -95,7 +95,7 @@ pub fn verify_login(
     )?;
     let (kind, path) = verify_signer(cert, &[], intermediates, store, opts, Purpose::Login, None)?;
     Ok(LoginVerification {
-        subject: alloc::format!("{}", cert.subject()),
+        subject: cert.subject_string(),
         path,
         kind,
     })

@@ -114,6 +114,10 @@ pub(crate) struct CertInner {
     spki: Vec<u8>,
     sha256: [u8; 32],
     pub(crate) exts: Exts,
+    /// Subject and issuer in RFC 4514 form, made on first use (the attribute names come
+    /// from a long OID table).
+    #[cfg(feature = "std")]
+    names: std::sync::OnceLock<(String, String)>,
 }
 
 impl core::fmt::Debug for Cert {
@@ -255,7 +259,35 @@ impl Cert {
             spki,
             sha256,
             exts,
+            #[cfg(feature = "std")]
+            names: std::sync::OnceLock::new(),
         })))
+    }
+
+    /// The subject, RFC 4514 (as `Name`'s `Display` writes it; remembered).
+    pub fn subject_string(&self) -> String {
+        #[cfg(feature = "std")]
+        return self.names().0.clone();
+        #[cfg(not(feature = "std"))]
+        return alloc::format!("{}", self.subject());
+    }
+
+    /// The issuer, RFC 4514 (remembered).
+    pub fn issuer_string(&self) -> String {
+        #[cfg(feature = "std")]
+        return self.names().1.clone();
+        #[cfg(not(feature = "std"))]
+        return alloc::format!("{}", self.issuer());
+    }
+
+    #[cfg(feature = "std")]
+    fn names(&self) -> &(String, String) {
+        self.0.names.get_or_init(|| {
+            (
+                alloc::format!("{}", self.subject()),
+                alloc::format!("{}", self.issuer()),
+            )
+        })
     }
 
     /// The DER encoding.
