@@ -96,11 +96,22 @@ demo port="8080": build-web build-sim-web
     #!/usr/bin/env bash
     set -euo pipefail
     site=$(tools/web/stage-site.sh)
+    t="${CARGO_TARGET_DIR:-target}"
+    # The verification service beside the page: logins and signed files are checked there.
+    svc=$(( {{port}} + 1 ))
+    anchors=()
+    for d in "$site"/cards/*/pki; do anchors+=(--trust-anchors "$d"); done
+    "$t/debug/inkan" serve --listen "127.0.0.1:$svc" "${anchors[@]}" \
+        --cors-origin "http://127.0.0.1:{{port}}" --cors-origin "http://localhost:{{port}}" > /dev/null &
+    svc_pid=$!
+    trap 'kill $svc_pid 2>/dev/null || true; rm -f "$site/service.json"' EXIT
+    printf '{"url":"http://127.0.0.1:%s"}\n' "$svc" > "$site/service.json"
     echo
     echo "inkan demo: http://127.0.0.1:{{port}}/   (virtual card: http://127.0.0.1:{{port}}/?virtual)"
+    echo "Verification service (inkan serve): http://127.0.0.1:$svc/ (OpenAPI at /openapi.json)"
     echo "Virtual card PINs: signature ABC123, user authentication 1234, card info 1234."
-    echo "Ctrl-C stops the server."
-    exec python3 -m http.server {{port}} --bind 127.0.0.1 --directory "$site"
+    echo "Ctrl-C stops the servers."
+    python3 -m http.server {{port}} --bind 127.0.0.1 --directory "$site"
 
 # The signer for the browser: inkan-web to wasm, wasm-bindgen (--target web) and wasm-opt
 # into pkg/ (the npm package; pkg/package.json is committed, the rest is built).

@@ -62,6 +62,12 @@ const TEXT = {
     "login.done": "Logged in: the card signed the challenge.",
     "login.subject": "Certificate",
     "login.signature": "Signature",
+    "service.login": "Verification service",
+    "service.loginOk": "login accepted ({kind} certificate, revocation {revocation}); subject id {id}…",
+    "service.refused": "refused: {message} [{code}]",
+    "service.sign": "Checked by the verification service: ",
+    "service.signOk": "valid: signed by {who} ({kind} certificate, revocation {revocation})",
+    "service.unreachable": "the verification service did not answer",
     "identity.title": "My Number and personal information",
     "identity.pin": "Card info PIN (4 digits)",
     "identity.withPhoto": "Also read the face photo",
@@ -204,6 +210,12 @@ const TEXT = {
     "login.done": "ログインしました：カードがチャレンジに署名しました。",
     "login.subject": "証明書",
     "login.signature": "署名",
+    "service.login": "検証サービス",
+    "service.loginOk": "ログインを受け付けました（{kind} 証明書、失効確認 {revocation}）。利用者 ID {id}…",
+    "service.refused": "拒否されました：{message} [{code}]",
+    "service.sign": "検証サービスの確認：",
+    "service.signOk": "有効です。署名者 {who}（{kind} 証明書、失効確認 {revocation}）",
+    "service.unreachable": "検証サービスが応答しませんでした",
     "identity.title": "マイナンバーと基本4情報",
     "identity.pin": "券面事項入力補助用の暗証番号（数字4桁）",
     "identity.withPhoto": "顔写真も読み取る",
@@ -426,7 +438,55 @@ function show(view) {
     else b.removeAttribute("aria-current");
   }
   $("tabs").hidden = view === "connect";
-  if (view === "login") $("login-challenge").value = randomChallenge();
+  if (view === "login") newChallenge();
+}
+
+// The verification service (`inkan serve`), when the site names one in service.json
+// (`just demo` runs it beside the page): logins use its challenges and are checked
+// there; signed documents are checked there too.
+let service = null;
+let loginChallengeId = null;
+const serviceReady = fetch("service.json", { cache: "no-store" })
+  .then((r) => (r.ok ? r.json() : null))
+  .then((j) => {
+    service = j && typeof j.url === "string" ? j.url.replace(/\/$/, "") : null;
+  })
+  .catch(() => {});
+
+async function callService(path, body) {
+  const r = await fetch(service + path, {
+    method: "POST",
+    headers: body ? { "content-type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: r.status, json: await r.json() };
+}
+
+function b64(bytes) {
+  let s = "";
+  for (const x of bytes) s += String.fromCharCode(x);
+  return btoa(s);
+}
+
+async function newChallenge() {
+  loginChallengeId = null;
+  $("login-challenge").value = randomChallenge();
+  await serviceReady;
+  if (!service) return;
+  try {
+    const { status, json } = await callService("/v1/challenges");
+    if (status !== 200) return;
+    const raw = atob(json.challenge);
+    $("login-challenge").value = Array.from(raw, (c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join("");
+    loginChallengeId = json.id;
+  } catch {
+    // no service: the page's own random challenge stays
+  }
+}
+
+function serviceRefusal(json) {
+  const e = json?.error ?? {};
+  return t("service.refused", { message: e.message ?? "", code: e.code ?? "" });
 }
 
 function randomChallenge() {
@@ -680,8 +740,24 @@ $("sign-form").addEventListener("submit", async (ev) => {
     a.href = signUrl;
     a.download = file.name + ".p7s";
     $("sign-result").hidden = false;
+    $("sign-service").textContent = "";
     say(t("sign.done"), true);
     await refreshAfter();
+    await serviceReady;
+    if (service) {
+      let text;
+      try {
+        const content = detached ? b64(new Uint8Array(await file.arrayBuffer())) : undefined;
+        const { json } = await callService("/v1/documents/verify", { format: "cms", signature: b64(p7s), content });
+        window.inkanDemo.lastSignCheck = json;
+        text = json.valid
+          ? t("service.signOk", { who: json.identity?.name ?? json.signer?.subject ?? "", kind: json.kind, revocation: json.revocation?.status })
+          : serviceRefusal(json);
+      } catch {
+        text = t("service.unreachable");
+      }
+      $("sign-service").textContent = t("service.sign") + text;
+    }
   } catch (e) {
     showError(e);
     if (card) await refreshAfter();
@@ -789,12 +865,33 @@ $("login-form").addEventListener("submit", async (ev) => {
     );
     const st = await card.readCertificates({ onProgress: progress });
     const auth = st.find((c) => c.slot === "auth");
-    const dl = $("login-result");
-    dl.replaceChildren();
-    for (const [k, v] of [
+    const rows = [
       [t("login.subject"), auth?.subject ?? ""],
       [t("login.signature"), hex(r.signature.slice(0, 16)) + "… (" + r.signature.length + " B)"],
-    ]) {
+    ];
+    let verdict = null;
+    if (service && loginChallengeId) {
+      try {
+        const { status, json } = await callService("/v1/login", {
+          challenge_id: loginChallengeId,
+          signature: b64(r.signature),
+          certificate: b64(r.certificate),
+        });
+        verdict = { status, json };
+        rows.push([
+          t("service.login"),
+          status === 200
+            ? t("service.loginOk", { kind: json.kind, revocation: json.revocation?.status, id: String(json.subject_id).slice(0, 16) })
+            : serviceRefusal(json),
+        ]);
+      } catch {
+        rows.push([t("service.login"), t("service.unreachable")]);
+      }
+      newChallenge();
+    }
+    const dl = $("login-result");
+    dl.replaceChildren();
+    for (const [k, v] of rows) {
       const dt = document.createElement("dt");
       dt.textContent = k;
       const dd = document.createElement("dd");
@@ -802,7 +899,7 @@ $("login-form").addEventListener("submit", async (ev) => {
       dl.append(dt, dd);
     }
     dl.hidden = false;
-    window.inkanDemo.lastLogin = { challenge: bytes, ...r };
+    window.inkanDemo.lastLogin = { challenge: bytes, ...r, service: verdict };
     say(t("login.done"), true);
   } catch (e) {
     showError(e);

@@ -5,7 +5,7 @@
 
 import { chromium } from "playwright-core";
 import { createServer } from "node:http";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, statSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { extname, join, normalize, resolve, dirname } from "node:path";
@@ -29,9 +29,18 @@ const TYPES = {
   ".ts": "text/plain",
 };
 
+// The verification service (`inkan serve`) beside the page, as `just demo` runs it; the
+// page finds it through service.json.
+let serviceUrl = null;
+
 // A static file server on 127.0.0.1 (a secure context for WebUSB).
 const server = createServer((req, res) => {
   const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+  if (path === "/service.json" && serviceUrl) {
+    res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
+    res.end(JSON.stringify({ url: serviceUrl }));
+    return;
+  }
   let file = normalize(join(site, path));
   if (!file.startsWith(site)) {
     res.writeHead(403).end();
@@ -48,6 +57,26 @@ const server = createServer((req, res) => {
 });
 await new Promise((r) => server.listen(0, "127.0.0.1", r));
 const base = `http://127.0.0.1:${server.address().port}/`;
+
+const serveBin = join(resolve(repo, process.env.CARGO_TARGET_DIR ?? "target"), "debug", "inkan");
+const anchorArgs = readdirSync(join(site, "cards")).flatMap((c) => ["--trust-anchors", join(site, "cards", c, "pki")]);
+const svc = spawn(serveBin, ["serve", "--listen", "127.0.0.1:0", ...anchorArgs, "--cors-origin", base.replace(/\/$/, "")], {
+  stdio: ["ignore", "pipe", "ignore"],
+});
+serviceUrl = await new Promise((resolveUrl, reject) => {
+  let out = "";
+  const timer = setTimeout(() => reject(new Error("inkan serve did not start")), 30_000);
+  svc.stdout.on("data", (d) => {
+    out += d;
+    const m = out.match(/listening on (http:\/\/\S+)/);
+    if (m) {
+      clearTimeout(timer);
+      resolveUrl(m[1]);
+    }
+  });
+  svc.on("exit", (code) => reject(new Error("inkan serve exited: " + code)));
+});
+process.on("exit", () => svc.kill());
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
@@ -156,6 +185,11 @@ await test("sign a file; the .p7s verifies with openssl cms", async (page) => {
   await signFile(page, { pin: "abc123", body });
   await page.waitForSelector("#sign-result:not([hidden])", { timeout: 60_000 });
   check((await page.inputValue("#sign-pin")) === "", "PIN field cleared");
+  // The verification service checked the new signature.
+  await page.waitForFunction(() => document.querySelector("#sign-service").textContent.length > 0, null, { timeout: 60_000 });
+  const svcCheck = await page.evaluate(() => window.inkanDemo.lastSignCheck);
+  check(svcCheck && svcCheck.valid === true && svcCheck.kind === "signature", "service: valid signature " + JSON.stringify(svcCheck));
+  check((await page.textContent("#sign-service")).includes("valid: signed by"), "the page says the service found it valid");
   await shot(page, "02-signed");
   const p7s = join(work, "signed.p7s");
   writeFileSync(p7s, await fetchBlob(page, "#sign-download"));
@@ -329,6 +363,11 @@ await test("login with the user-authentication key", async (page) => {
   writeFileSync(join(work, "auth.pub"), openssl(["x509", "-inform", "DER", "-in", cert, "-pubkey", "-noout"]));
   const v = openssl(["dgst", "-sha256", "-verify", join(work, "auth.pub"), "-signature", join(work, "sig"), join(work, "challenge")]);
   check(v.includes("Verified OK"), "login signature verifies: " + v);
+  // The challenge came from the verification service, which accepted the login.
+  const verdict = await page.evaluate(() => window.inkanDemo.lastLogin.service);
+  check(verdict && verdict.status === 200 && verdict.json.valid === true, "service accepted the login: " + JSON.stringify(verdict));
+  check(verdict.json.kind === "user-authentication", "login kind");
+  check((await page.textContent("#login-result")).includes("login accepted"), "the page says the service accepted it");
 });
 
 await test("wrong PIN shows the tries left; the last try asks for confirmation", async (page) => {
