@@ -21,6 +21,7 @@
 
 pub mod challenges;
 pub mod crls;
+pub mod fetch;
 pub mod metrics;
 mod openapi;
 pub mod redis;
