@@ -29,7 +29,16 @@ pub struct ServeArgs {
     /// it, revocation is not checked.
     #[arg(long, value_name = "DIR")]
     crl_dir: Vec<PathBuf>,
-    /// Reload --crl-dir this often (`90s`, `5m`, `1h`, or seconds).
+    /// The CRL store (as `inkan crl fetch` keeps it) whose CRLs are used beside
+    /// --crl-dir's, and into which --crl-source fetches.
+    #[arg(long, value_name = "DIR")]
+    crl_store: Option<PathBuf>,
+    /// A CRL URL (http://) fetched into --crl-store at start and on every --refresh
+    /// (default 1h with sources): conditional GET, verified with a known CA's key,
+    /// stored only when newer; a failed fetch keeps the stored CRL. Repeatable.
+    #[arg(long, value_name = "URL", requires = "crl_store")]
+    crl_source: Vec<String>,
+    /// Fetch the sources and reload the CRLs this often (`90s`, `5m`, `1h`, or seconds).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     refresh: Option<Duration>,
     /// Lifetime of a login challenge, seconds.
@@ -123,7 +132,11 @@ fn serve(a: &ServeArgs) -> Result<(), CliError> {
     cfg.listen = a.listen;
     cfg.intermediates = intermediates;
     cfg.crl_dirs = a.crl_dir.clone();
-    cfg.refresh = a.refresh;
+    cfg.crl_store = a.crl_store.clone();
+    cfg.crl_sources = a.crl_source.clone();
+    cfg.refresh = a
+        .refresh
+        .or_else(|| (!a.crl_source.is_empty()).then(|| Duration::from_secs(3600)));
     cfg.challenge_ttl = a.challenge_ttl.max(1);
     cfg.body_limit = a.body_limit.max(1024);
     cfg.request_timeout = a.request_timeout;

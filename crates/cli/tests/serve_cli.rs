@@ -697,3 +697,146 @@ fn two_instances_share_challenges_through_redis() {
     let (st, _) = a.call("GET", "/healthz", None);
     assert_eq!(st, 200);
 }
+
+/// A static HTTP server on 127.0.0.1 for the files of `dir` (GET only, a bounded number
+/// of connections); `/fail/…` answers 500.
+fn file_server(dir: std::path::PathBuf) -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", l.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in l.incoming().take(500) {
+            let Ok(mut st) = stream else { continue };
+            st.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let mut req = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                match st.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => req.extend_from_slice(&buf[..n]),
+                }
+            }
+            let line = String::from_utf8_lossy(&req)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_owned();
+            let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+            let file = dir.join(path.trim_start_matches('/'));
+            let resp = match std::fs::read(&file) {
+                Ok(body) if !path.starts_with("/fail/") => {
+                    let mut r = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/pkix-crl\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    )
+                    .into_bytes();
+                    r.extend_from_slice(&body);
+                    r
+                }
+                _ => {
+                    b"HTTP/1.1 500 Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec()
+                }
+            };
+            let _ = st.write_all(&resp);
+        }
+    });
+    base
+}
+
+#[test]
+fn crl_sources_are_fetched_into_the_store_and_refreshed() {
+    let card = sim_card(&[]);
+    let pki = card_pki();
+    let published = card.path("published");
+    write_crls(&pki, &published, &[], 1);
+    let http = file_server(published.clone());
+    let doc = card.path("doc.txt");
+    std::fs::write(&doc, "転居届\n").unwrap();
+    let p7s = card.path("doc.p7s");
+    let r = card.card(
+        "sign",
+        &["--in", s(&doc), "--out", s(&p7s), "--format", "cms"],
+        Some("ABC123"),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let cms = json!({"format": "cms", "signature": b64(&std::fs::read(&p7s).unwrap())});
+    let store = card.path("store");
+    // The store keeps one CRL per issuer name (all root generations share one), so
+    // the sources are the CRLs of the two roots that issued the card's certificates.
+    let issuing: Vec<usize> = ["sign-ca.der", "auth-ca.der"]
+        .iter()
+        .map(|f| {
+            let der = std::fs::read(card.dir.join(f)).unwrap();
+            pki.sign_roots
+                .iter()
+                .chain(&pki.auth_roots)
+                .position(|r| r.cert_der() == der.as_slice())
+                .unwrap()
+        })
+        .collect();
+    let sources: Vec<String> = issuing
+        .iter()
+        .map(|i| format!("{http}/root{i}.crl"))
+        .collect();
+    let mut args = vec![
+        "--trust-anchors".to_owned(),
+        s(&card.dir.join("pki")).to_owned(),
+        "--crl-store".to_owned(),
+        s(&store).to_owned(),
+        "--refresh".to_owned(),
+        "1s".to_owned(),
+    ];
+    for u in &sources {
+        args.extend(["--crl-source".to_owned(), u.clone()]);
+    }
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let srv = Server::start(&argv);
+    // Fetched at start: the document is checked against them.
+    let (_, crls) = srv.call("GET", "/v1/crls", None);
+    assert_eq!(crls["crls"].as_array().unwrap().len(), 2, "{crls}");
+    let (_, v) = srv.call("POST", "/v1/documents/verify", Some(&cms));
+    assert_eq!(v["valid"], true, "{v}");
+    assert_eq!(v["revocation"]["status"], "good");
+    // The CA publishes a CRL revoking the signature certificate: the service picks it up.
+    write_crls(
+        &pki,
+        &published,
+        &[serial_of(&card.dir.join("sign-cert.der"))],
+        2,
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (st, v) = srv.call("POST", "/v1/documents/verify", Some(&cms));
+        assert_eq!(st, 200);
+        if code(&v) == "revoked" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the new CRL was not fetched: {v}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (_, crls) = srv.call("GET", "/v1/crls", None);
+    assert!(
+        crls["crls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["number"] == "2"),
+        "{crls}"
+    );
+    // The publisher then serves a CRL that does not verify (a flipped byte): refused,
+    // the stored CRL stays.
+    for i in &issuing {
+        let f = published.join(format!("root{i}.crl"));
+        let mut bad = std::fs::read(&f).unwrap();
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        std::fs::write(&f, &bad).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(2500));
+    let (_, v) = srv.call("POST", "/v1/documents/verify", Some(&cms));
+    assert_eq!(code(&v), "revoked", "{v}");
+    let (st, _) = srv.call("GET", "/readyz", None);
+    assert_eq!(st, 200);
+}

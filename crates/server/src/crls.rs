@@ -75,10 +75,22 @@ fn summary(c: &Crl, now: UnixTime) -> CrlSummary {
     }
 }
 
-/// Reads the CRLs of `dirs` and verifies each with a known CA's key; the first failure
-/// is the error (and nothing is returned).
+/// The CA certificates a CRL may be signed by: anchors and intermediates.
+pub fn cas(anchors: &TrustStore, intermediates: &[Cert]) -> Vec<Cert> {
+    anchors
+        .anchors()
+        .iter()
+        .map(|a| a.cert.clone())
+        .chain(intermediates.iter().cloned())
+        .collect()
+}
+
+/// Reads the CRLs of `dirs` and of the store `store` (the one `--crl-source` refreshes),
+/// and verifies each with a known CA's key; the first failure is the error (and nothing
+/// is returned).
 pub fn load(
     dirs: &[PathBuf],
+    store: Option<&std::path::Path>,
     anchors: &TrustStore,
     intermediates: &[Cert],
     backend: Backend,
@@ -86,6 +98,12 @@ pub fn load(
 ) -> Result<CrlSnapshot, String> {
     let mut set = CrlSet::new();
     vfs::load_crls(dirs, &mut set).map_err(|e| e.to_string())?;
+    if let Some(dir) = store {
+        let st = inkan_verify::revocation::store::CrlStore::open(dir).map_err(|e| e.to_string())?;
+        for c in st.all().map_err(|e| e.to_string())? {
+            set.add_shared(c);
+        }
+    }
     let cas: Vec<&Cert> = anchors
         .anchors()
         .iter()

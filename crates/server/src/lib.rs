@@ -81,8 +81,20 @@ pub struct Config {
     pub intermediates: Vec<Cert>,
     /// Directories (or files) of CRLs; empty: revocation is not checked.
     pub crl_dirs: Vec<PathBuf>,
-    /// Reload the CRLs this often (verify before swap; the last good set stays).
+    /// Reload the CRLs this often (verify before swap; the last good set stays), after
+    /// fetching the [`Config::crl_sources`].
     pub refresh: Option<Duration>,
+    /// The CRL store (as `inkan crl fetch` keeps it) that the sources refresh; its CRLs
+    /// are used beside those of [`Config::crl_dirs`].
+    pub crl_store: Option<PathBuf>,
+    /// CRL URLs fetched into [`Config::crl_store`] at start and on every refresh
+    /// (conditional GET; a CRL replaces the stored one only when it verifies with a
+    /// known CA's key and is newer).
+    pub crl_sources: Vec<String>,
+    /// Time bound of one CRL fetch.
+    pub fetch_timeout: Duration,
+    /// Size bound of one fetched CRL, bytes.
+    pub max_crl_bytes: u64,
     /// Lifetime of a login challenge, seconds.
     pub challenge_ttl: u64,
     /// Largest request body, bytes.
@@ -103,6 +115,11 @@ pub struct Config {
 }
 
 impl Config {
+    /// Whether revocation is checked: CRL directories or a CRL store configured.
+    pub fn checks_revocation(&self) -> bool {
+        !self.crl_dirs.is_empty() || self.crl_store.is_some()
+    }
+
     /// Defaults: 127.0.0.1:8443, no CRLs, challenges for 120 s, 8 MiB bodies, 30 s per
     /// request, 64 requests at once.
     pub fn new(trust: TrustStore) -> Self {
@@ -112,6 +129,10 @@ impl Config {
             intermediates: Vec::new(),
             crl_dirs: Vec::new(),
             refresh: None,
+            crl_store: None,
+            crl_sources: Vec::new(),
+            fetch_timeout: Duration::from_secs(60),
+            max_crl_bytes: 1 << 30,
             challenge_ttl: 120,
             body_limit: 8 << 20,
             request_timeout: Duration::from_secs(30),
@@ -145,11 +166,54 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
+/// One round over the CRL sources into the store: each fetched, verified and stored or
+/// kept as it was; the outcome logged. Never fails the caller: the last good CRLs stay.
+fn fetch_sources(cfg: &Config) {
+    let Some(dir) = &cfg.crl_store else {
+        tracing::warn!("CRL sources given without a CRL store; nothing fetched");
+        return;
+    };
+    let mut store = match inkan_verify::revocation::store::CrlStore::open(dir) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "the CRL store cannot be opened");
+            return;
+        }
+    };
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(cfg.fetch_timeout))
+        .http_status_as_error(false)
+        .max_redirects(3)
+        .build()
+        .into();
+    let cas = crls::cas(&cfg.trust, &cfg.intermediates);
+    for url in &cfg.crl_sources {
+        let mut r = inkan_verify::revocation::refresh::Refresh::begin(
+            &mut store,
+            url,
+            UnixTime::from_secs(now_secs()),
+        );
+        let outcome = fetch::exchange(&agent, &mut r, url, &cas, cfg.max_crl_bytes);
+        match &outcome {
+            inkan_verify::revocation::refresh::Outcome::Updated(_) => {
+                tracing::info!(url = %url, "CRL fetched and stored");
+            }
+            inkan_verify::revocation::refresh::Outcome::NotModified => {
+                tracing::info!(url = %url, "CRL not modified");
+            }
+            inkan_verify::revocation::refresh::Outcome::Failed(e) => {
+                tracing::warn!(url = %url, code = e.code, error = %e.message, "CRL fetch failed; the stored CRL stays");
+            }
+        }
+        r.finish(&outcome);
+    }
+}
+
 fn verifier_for(cfg: &Config, crls: &CrlSet) -> Verifier<CrlSet> {
     let placeholder = CrlSet::new();
     let mut o = ValidationOptions::new(UnixTime::from_secs(now_secs()));
     o.backend = cfg.backend;
-    if !cfg.crl_dirs.is_empty() {
+    if cfg.checks_revocation() {
         o.revocation = Some(RevocationOptions::new(&placeholder));
     }
     Verifier::new(
@@ -180,11 +244,15 @@ impl App {
         cfg: Config,
         challenges: Box<dyn ChallengeStore>,
     ) -> Result<Arc<Self>, String> {
-        let snapshot = if cfg.crl_dirs.is_empty() {
+        if !cfg.crl_sources.is_empty() {
+            fetch_sources(&cfg);
+        }
+        let snapshot = if !cfg.checks_revocation() {
             CrlSnapshot::default()
         } else {
             crls::load(
                 &cfg.crl_dirs,
+                cfg.crl_store.as_deref(),
                 &cfg.trust,
                 &cfg.intermediates,
                 cfg.backend,
@@ -209,11 +277,15 @@ impl App {
         Arc::clone(&self.verifier.read().unwrap_or_else(|p| p.into_inner()))
     }
 
-    /// Loads the CRLs again; on success the new set (and a verifier with fresh caches)
+    /// Fetches the sources (if any) into the store, then loads the CRLs again; on success the new set (and a verifier with fresh caches)
     /// replaces the old at once, on failure the old stays. Returns the error.
     pub fn reload_crls(&self) -> Result<usize, String> {
+        if !self.cfg.crl_sources.is_empty() {
+            fetch_sources(&self.cfg);
+        }
         let r = crls::load(
             &self.cfg.crl_dirs,
+            self.cfg.crl_store.as_deref(),
             &self.cfg.trust,
             &self.cfg.intermediates,
             self.cfg.backend,
@@ -689,7 +761,7 @@ pub struct CrlsResponse {
 ))]
 async fn list_crls(State(app): State<Arc<App>>) -> Response {
     let snap = app.crls.read().unwrap_or_else(|p| p.into_inner());
-    let checked = !app.cfg.crl_dirs.is_empty();
+    let checked = app.cfg.checks_revocation();
     axum::Json(CrlsResponse {
         revocation_checked: checked,
         loaded_at: checked.then(|| UnixTime::from_secs(snap.loaded_at).to_string()),
@@ -713,7 +785,7 @@ async fn healthz() -> Response {
 ))]
 async fn readyz(State(app): State<Arc<App>>) -> Response {
     let mut reasons = Vec::new();
-    if !app.cfg.crl_dirs.is_empty() {
+    if app.cfg.checks_revocation() {
         let snap = app.crls.read().unwrap_or_else(|p| p.into_inner());
         if snap.set.is_empty() {
             reasons.push("no CRL loaded");

@@ -96,6 +96,11 @@ impl CrlSet {
         self.crls.push(Arc::new(crl));
     }
 
+    /// Adds a CRL held elsewhere too (a store's, a cache's).
+    pub fn add_shared(&mut self, crl: Arc<Crl>) {
+        self.crls.push(crl);
+    }
+
     /// Parses and adds a DER CRL.
     pub fn add_der(&mut self, der: &[u8]) -> Result<(), CrlError> {
         self.add(Crl::from_der(der)?);
