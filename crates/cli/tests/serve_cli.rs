@@ -33,13 +33,22 @@ struct Server {
 
 impl Server {
     fn start(args: &[&str]) -> Server {
+        Self::start_logging(args, None)
+    }
+
+    /// Started with its log (standard error) going to `log`.
+    fn start_logging(args: &[&str], log: Option<&Path>) -> Server {
+        let stderr = match log {
+            Some(p) => Stdio::from(std::fs::File::create(p).unwrap()),
+            None => Stdio::null(),
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_inkan"))
             .arg("serve")
             .args(["--listen", "127.0.0.1:0"])
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let mut line = String::new();
@@ -839,4 +848,38 @@ fn crl_sources_are_fetched_into_the_store_and_refreshed() {
     assert_eq!(code(&v), "revoked", "{v}");
     let (st, _) = srv.call("GET", "/readyz", None);
     assert_eq!(st, 200);
+}
+
+#[test]
+fn no_names_in_the_logs_unless_asked() {
+    let card = sim_card(&[]);
+    let doc = card.path("doc.txt");
+    std::fs::write(&doc, "委任状\n").unwrap();
+    let p7s = card.path("doc.p7s");
+    let r = card.card(
+        "sign",
+        &["--in", s(&doc), "--out", s(&p7s), "--format", "cms"],
+        Some("ABC123"),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let cms = json!({"format": "cms", "signature": b64(&std::fs::read(&p7s).unwrap())});
+    let anchors = card.dir.join("pki");
+    for (flag, named) in [(None, false), (Some("--log-identities"), true)] {
+        let log = card.path("serve.log");
+        let mut args = vec!["--trust-anchors", s(&anchors)];
+        args.extend(flag);
+        let srv = Server::start_logging(&args, Some(&log));
+        let (_, v) = srv.call("POST", "/v1/documents/verify", Some(&cms));
+        assert_eq!(v["valid"], true, "{v}");
+        let name = v["identity"]["name"].as_str().unwrap().to_owned();
+        let address = v["identity"]["address"].as_str().unwrap().to_owned();
+        assert!(srv.terminate().success());
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert!(
+            text.contains("route=\"/v1/documents/verify\" status=200"),
+            "{text}"
+        );
+        assert!(!text.contains(&address), "an address in the log: {text}");
+        assert_eq!(text.contains(&name), named, "{flag:?}: {text}");
+    }
 }
