@@ -247,13 +247,13 @@ fn fake_responder(reply: Option<Vec<u8>>, connections: usize) -> u16 {
         let mut held = Vec::new();
         for stream in l.incoming().take(connections) {
             let Ok(mut st) = stream else { continue };
-            st.set_read_timeout(Some(Duration::from_millis(500)))
-                .unwrap();
-            let mut buf = [0u8; 4096];
-            let _ = st.read(&mut buf);
+            // The whole request first: closing with unread bytes would reset the
+            // connection under the reply.
+            let _ = read_post(&mut st);
             match &reply {
                 Some(r) => {
                     let _ = st.write_all(r);
+                    let _ = st.shutdown(std::net::Shutdown::Write);
                 }
                 // Stall: keep the connection open, say nothing.
                 None => held.push(st),
