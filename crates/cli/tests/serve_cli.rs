@@ -883,3 +883,52 @@ fn no_names_in_the_logs_unless_asked() {
         assert_eq!(text.contains(&name), named, "{flag:?}: {text}");
     }
 }
+
+#[test]
+fn options_from_a_config_file_with_flags_over_them() {
+    let card = sim_card(&[]);
+    // Paths relative to the file's directory.
+    let cfg = card.path("serve.json");
+    std::fs::write(
+        &cfg,
+        r#"{"trust_anchors": ["card/pki"], "challenge_ttl": 1, "request_timeout": "5s", "max_concurrent": 8}"#,
+    )
+    .unwrap();
+    let srv = Server::start(&["--config", s(&cfg), "--challenge-ttl", "7"]);
+    let (st, c) = srv.call("POST", "/v1/challenges", None);
+    assert_eq!(st, 200, "{c}");
+    let exp = inkan_verify::UnixTime::parse_rfc3339(c["expires_at"].as_str().unwrap())
+        .unwrap()
+        .as_secs();
+    // The flag (7 s) wins over the file (1 s).
+    assert!((6..=8).contains(&(exp - now())), "{c}");
+    let sig = auth_sign(
+        &card,
+        &Base64::decode_vec(c["challenge"].as_str().unwrap()).unwrap(),
+        "auth",
+        "1234",
+    );
+    let (st, v) = srv.call(
+        "POST",
+        "/v1/login",
+        Some(&login_body(
+            c["id"].as_str().unwrap(),
+            &sig,
+            &card.dir.join("auth-cert.der"),
+        )),
+    );
+    assert_eq!(st, 200, "{v}");
+    // A key the file may not have, and a file without anchors.
+    std::fs::write(&cfg, r#"{"trust_anchor": ["x"]}"#).unwrap();
+    let r = common::inkan(&["serve", "--config", s(&cfg)], &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("unknown field"), "{}", r.stderr);
+    std::fs::write(&cfg, r#"{"challenge_ttl": 5}"#).unwrap();
+    let r = common::inkan(&["serve", "--config", s(&cfg)], &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--trust-anchors is required"),
+        "{}",
+        r.stderr
+    );
+}
