@@ -285,6 +285,34 @@ fn idp_and_store_round_trip() {
 }
 
 #[test]
+fn crls_of_two_keys_of_one_name_are_kept_side_by_side() {
+    // Two root generations: one name, two keys (as every J-LIS generation).
+    assert_eq!(ca(1).subject(), ca(2).subject());
+    let of = |n: u32, number: u64| {
+        let der = pki::build_crl(
+            root(n),
+            &[entry(&[n as u8], 1, None)],
+            t(2025, 6, 1),
+            t(2025, 6, 8),
+            number,
+            &CrlOptions::default(),
+        )
+        .unwrap();
+        verified(&der, &ca(n)).unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = CrlStore::open(dir.path()).unwrap();
+    let k1 = store.put(&of(1, 5)).unwrap();
+    // The other generation's CRL, even with a lower number, is not "older": it is another CRL.
+    let k2 = store.put(&of(2, 3)).unwrap();
+    assert_ne!(k1, k2);
+    assert_eq!(store.all().unwrap().len(), 2);
+    // Within one key, the usual rule.
+    assert_eq!(store.put(&of(2, 2)).unwrap_err().code(), "crl-older");
+    assert_eq!(store.put(&of(2, 4)).unwrap(), k2);
+}
+
+#[test]
 fn many_entries_unsorted() {
     let root = root(1);
     let mut b = CrlBuilder::new(root, t(2025, 6, 1), t(2025, 6, 8), 5, CrlOptions::default());

@@ -43,14 +43,23 @@ fn io_err(what: &str, path: &Path, e: &std::io::Error) -> CrlError {
     }
 }
 
-/// The store key for an issuer and an optional issuingDistributionPoint.
-pub fn store_key(issuer_der: &[u8], idp_der: Option<&[u8]>) -> String {
+/// The store key for an issuer, an optional issuingDistributionPoint and the CRL's
+/// authorityKeyIdentifier (RFC 5280 §5.2.1). The key identifier is part of it because
+/// CAs of one name with different keys publish CRLs side by side — every J-LIS root
+/// generation has the same name, and each one's CRL covers the certificates it issued —
+/// so one must not replace the other. Without an authorityKeyIdentifier the key is that
+/// of the issuer and scope alone.
+pub fn store_key(issuer_der: &[u8], idp_der: Option<&[u8]>, aki: Option<&[u8]>) -> String {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
     h.update(issuer_der);
     h.update([0u8]);
     if let Some(i) = idp_der {
         h.update(i);
+    }
+    if let Some(k) = aki {
+        h.update([0u8, b'k']);
+        h.update(k);
     }
     let d = h.finalize();
     crate::x509::hex_string(d.get(..16).unwrap_or(&[]))
@@ -210,7 +219,11 @@ impl CrlStore {
 
     /// The key an index is stored under.
     pub fn key_of(info: &CrlInfo) -> String {
-        let scope = store_key(&info.issuer_der, info.idp_der.as_deref());
+        let scope = store_key(
+            &info.issuer_der,
+            info.idp_der.as_deref(),
+            info.aki.as_deref(),
+        );
         if info.is_delta() {
             format!("{scope}.delta")
         } else {
