@@ -27,13 +27,17 @@ pub fn report(json_mode: bool, result: Result<Outcome, CliError>) -> i32 {
             }
             exit::OK
         }
-        Err(e) => {
-            if json_mode {
-                println!("{}", e.to_json());
-            } else {
-                eprintln!("inkan: {} [{}]", e.message, e.code);
-            }
-            e.exit
-        }
+        Err(e) => failure(json_mode, &e),
     }
+}
+
+/// Prints `e` (JSON on stdout with `--json`, a line on stderr otherwise) and returns its
+/// exit code.
+pub fn failure(json_mode: bool, e: &CliError) -> i32 {
+    if json_mode {
+        println!("{}", e.to_json());
+    } else {
+        eprintln!("inkan: {} [{}]", e.message, e.code);
+    }
+    e.exit
 }

@@ -4,7 +4,7 @@
 
 use crate::error::{CliError, exit};
 use clap::Args;
-use inkan_verify::{Cert, TrustStore, fs as vfs};
+use inkan_verify::{TrustStore, fs as vfs};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -132,14 +132,7 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 pub fn run(a: &ServeArgs, json_mode: bool) -> i32 {
     match serve(a) {
         Ok(()) => exit::OK,
-        Err(e) => {
-            if json_mode {
-                println!("{}", e.to_json());
-            } else {
-                eprintln!("inkan: {} [{}]", e.message, e.code);
-            }
-            e.exit
-        }
+        Err(e) => crate::output::failure(json_mode, &e),
     }
 }
 
@@ -173,22 +166,13 @@ fn serve(a: &ServeArgs) -> Result<(), CliError> {
     }
     let io = |e: inkan_verify::Error| CliError::new(e.code(), exit::IO, e.to_string());
     let mut trust = TrustStore::new();
-    for der in vfs::load_certificates(&trust_anchors).map_err(io)? {
-        if TrustStore::pin_of(&der).is_some() {
-            trust.add_pinned(&der).map_err(io)?;
-        } else {
-            trust.add_explicit(&der).map_err(io)?;
-        }
-    }
+    trust.load_named(&trust_anchors).map_err(io)?;
     if trust.is_empty() {
         return Err(usage("no trust anchor certificate found".into()));
     }
-    let intermediates = vfs::load_certificates(&pick(&a.intermediate, rel(file.intermediate)))
-        .map_err(io)?
-        .iter()
-        .map(|d| Cert::from_der(d))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(io)?;
+    let intermediates =
+        vfs::load_parsed_certificates(&pick(&a.intermediate, rel(file.intermediate)))
+            .map_err(io)?;
     let mut cfg = inkan_server::Config::new(trust);
     if let Some(l) = a.listen.or(file.listen) {
         cfg.listen = l;

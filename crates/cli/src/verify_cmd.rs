@@ -358,10 +358,7 @@ fn parse_at(at: Option<&str>) -> Result<UnixTime, Failure> {
 
 /// Every certificate in the files or directories.
 fn load_certs(paths: &[PathBuf]) -> Result<Vec<Cert>, Failure> {
-    vfs::load_certificates(paths)?
-        .iter()
-        .map(|d| Cert::from_der(d).map_err(Failure::from))
-        .collect()
+    Ok(vfs::load_parsed_certificates(paths)?)
 }
 
 /// The first certificate of a PEM/DER file.
@@ -380,12 +377,10 @@ fn load_one_cert(path: &Path) -> Result<Cert, Failure> {
 /// `pinned_only`); each must be a CA certificate.
 fn load_anchors(paths: &[PathBuf], pinned_only: bool) -> Result<TrustStore, Failure> {
     let mut store = TrustStore::new();
-    for der in vfs::load_certificates(paths)? {
-        if pinned_only || TrustStore::pin_of(&der).is_some() {
-            store.add_pinned(&der)?;
-        } else {
-            store.add_explicit(&der)?;
-        }
+    if pinned_only {
+        store.load_pinned(paths)?;
+    } else {
+        store.load_named(paths)?;
     }
     if store.is_empty() {
         return Err(usage("no trust anchor certificate found"));
@@ -512,13 +507,7 @@ fn chain(a: &ChainArgs) -> Result<Valid, Failure> {
     let leaf = load_one_cert(&a.leaf)?;
     let mut store = TrustStore::new();
     // The operator names these anchors: explicit, but labelled pinned when they match.
-    for der in vfs::load_certificates(&a.trust_anchor)? {
-        if TrustStore::pin_of(&der).is_some() {
-            store.add_pinned(&der)?;
-        } else {
-            store.add_explicit(&der)?;
-        }
-    }
+    store.load_named(&a.trust_anchor)?;
     let inter = load_certs(&a.intermediate)?;
     let rev = Revocation::load(&a.revocation)?;
     let sources = rev.sources();

@@ -237,6 +237,14 @@ pub fn hash_file(p: &Path, hash: crate::alg::HashAlg) -> Result<(Vec<u8>, u64), 
     Ok((d, total))
 }
 
+/// Every certificate in PEM/DER files or directories, parsed.
+pub fn load_parsed_certificates(paths: &[PathBuf]) -> Result<Vec<crate::Cert>, Error> {
+    load_certificates(paths)?
+        .iter()
+        .map(|d| crate::Cert::from_der(d))
+        .collect()
+}
+
 impl crate::trust::TrustStore {
     /// Adds, with [`crate::TrustStore::add_pinned`], every root in PEM/DER files or
     /// directories.
@@ -244,6 +252,21 @@ impl crate::trust::TrustStore {
         let certs = load_certificates(paths)?;
         for c in &certs {
             self.add_pinned(c)?;
+        }
+        Ok(certs.len())
+    }
+
+    /// Adds every certificate in PEM/DER files or directories as an anchor the operator
+    /// names: [`crate::TrustStore::add_pinned`] when it matches a published J-LIS root
+    /// fingerprint (so reports say so), else [`crate::TrustStore::add_explicit`].
+    pub fn load_named(&mut self, paths: &[PathBuf]) -> Result<usize, Error> {
+        let certs = load_certificates(paths)?;
+        for c in &certs {
+            if Self::pin_of(c).is_some() {
+                self.add_pinned(c)?;
+            } else {
+                self.add_explicit(c)?;
+            }
         }
         Ok(certs.len())
     }
