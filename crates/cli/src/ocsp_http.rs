@@ -3,6 +3,7 @@
 //! time (one deadline per request) and size ([`ocsp::MAX_RESPONSE`]); the request, its
 //! nonce's use and the checking of the answer are `inkan-verify`'s, written once.
 
+use inkan_server::fetch::{is_timeout, ureq_error};
 use inkan_verify::revocation::ocsp::{self, aia_ocsp_urls};
 use inkan_verify::{Cert, OcspFetch, OcspFetchError};
 use std::io::Read;
@@ -114,15 +115,4 @@ impl OcspFetch for HttpOcsp {
             Err(_) => Err(OcspFetchError("the OCSP response could not be read")),
         }
     }
-}
-
-/// The ureq error inside an I/O error of a body read.
-fn ureq_error(e: &std::io::Error) -> Option<&ureq::Error> {
-    e.get_ref().and_then(|i| i.downcast_ref::<ureq::Error>())
-}
-
-/// Whether a body read failed on the deadline.
-fn is_timeout(e: &std::io::Error) -> bool {
-    e.kind() == std::io::ErrorKind::TimedOut
-        || ureq_error(e).is_some_and(|u| matches!(u, ureq::Error::Timeout(_)))
 }

@@ -29,6 +29,18 @@ pub struct Issued {
     pub expires_at: u64,
 }
 
+impl Issued {
+    /// A new challenge valid for `ttl` seconds from `now`: 16 random bytes of id, 32 of
+    /// challenge, from the system's generator.
+    pub fn fresh(now: u64, ttl: u64) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: hex::encode(random::<16>()?),
+            challenge: random::<CHALLENGE_LEN>()?,
+            expires_at: now.saturating_add(ttl),
+        })
+    }
+}
+
 /// Why a challenge cannot be taken (the API's codes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TakeError {
@@ -50,6 +62,16 @@ impl TakeError {
             Self::Expired => "challenge-expired",
             Self::Used => "challenge-used",
             Self::Unavailable => "challenge-store-unavailable",
+        }
+    }
+
+    /// The message.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Unknown => "this service issued no such challenge",
+            Self::Used => "the challenge was already used",
+            Self::Expired => "the challenge expired",
+            Self::Unavailable => "the shared challenge store does not answer",
         }
     }
 }
@@ -108,9 +130,7 @@ fn random<const N: usize>() -> Result<[u8; N], StoreError> {
 
 impl ChallengeStore for MemoryChallenges {
     fn issue(&self, now: u64, ttl: u64) -> Result<Issued, StoreError> {
-        let id = hex::encode(random::<16>()?);
-        let challenge = random::<CHALLENGE_LEN>()?;
-        let expires_at = now.saturating_add(ttl);
+        let issued = Issued::fresh(now, ttl)?;
         let mut m = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if m.len() >= MAX_CHALLENGES {
             m.retain(|_, e| e.expires_at >= now);
@@ -119,18 +139,14 @@ impl ChallengeStore for MemoryChallenges {
             }
         }
         m.insert(
-            id.clone(),
+            issued.id.clone(),
             Entry {
-                challenge,
-                expires_at,
+                challenge: issued.challenge,
+                expires_at: issued.expires_at,
                 used: false,
             },
         );
-        Ok(Issued {
-            id,
-            challenge,
-            expires_at,
-        })
+        Ok(issued)
     }
 
     fn take(&self, id: &str, now: u64) -> Result<[u8; CHALLENGE_LEN], TakeError> {

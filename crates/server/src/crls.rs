@@ -104,12 +104,7 @@ pub fn load(
             set.add_shared(c);
         }
     }
-    let cas: Vec<&Cert> = anchors
-        .anchors()
-        .iter()
-        .map(|a| &a.cert)
-        .chain(intermediates.iter())
-        .collect();
+    let cas = cas(anchors, intermediates);
     for c in set.crls() {
         let issuer = c.info().issuer();
         let verified = cas.iter().any(|ca| {

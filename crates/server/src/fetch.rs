@@ -10,6 +10,17 @@ use std::io::Read;
 use inkan_verify::revocation::refresh::{Outcome as Refreshed, Refresh};
 use inkan_verify::{Backend, Cert};
 
+/// The ureq error inside the I/O error of a body read (ureq passes its own there).
+pub fn ureq_error(e: &std::io::Error) -> Option<&ureq::Error> {
+    e.get_ref().and_then(|i| i.downcast_ref::<ureq::Error>())
+}
+
+/// Whether a body read failed on the agent's deadline.
+pub fn is_timeout(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::TimedOut
+        || ureq_error(e).is_some_and(|u| matches!(u, ureq::Error::Timeout(_)))
+}
+
 /// A reader that keeps the first error it passed on (whether a timeout, and its text),
 /// so that a CRL read that failed on the network can be told from a malformed CRL.
 pub(crate) struct Recording<R> {
@@ -21,12 +32,7 @@ impl<R: Read> Read for Recording<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         self.inner.read(buf).inspect_err(|e| {
             if self.failed.is_none() && e.kind() != std::io::ErrorKind::Interrupted {
-                // ureq passes its own error inside the io::Error of a body read.
-                let timeout = e.kind() == std::io::ErrorKind::TimedOut
-                    || e.get_ref()
-                        .and_then(|i| i.downcast_ref::<ureq::Error>())
-                        .is_some_and(|u| matches!(u, ureq::Error::Timeout(_)));
-                self.failed = Some((timeout, e.to_string()));
+                self.failed = Some((is_timeout(e), e.to_string()));
             }
         })
     }

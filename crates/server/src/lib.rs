@@ -209,6 +209,25 @@ fn fetch_sources(cfg: &Config) {
     }
 }
 
+/// The CRLs `cfg` names, after a round over its sources: empty when revocation is not
+/// checked, else every CRL verified (the first failure is the error).
+fn load_crls(cfg: &Config) -> Result<CrlSnapshot, String> {
+    if !cfg.crl_sources.is_empty() {
+        fetch_sources(cfg);
+    }
+    if !cfg.checks_revocation() {
+        return Ok(CrlSnapshot::default());
+    }
+    crls::load(
+        &cfg.crl_dirs,
+        cfg.crl_store.as_deref(),
+        &cfg.trust,
+        &cfg.intermediates,
+        cfg.backend,
+        now_secs(),
+    )
+}
+
 fn verifier_for(cfg: &Config, crls: &CrlSet) -> Verifier<CrlSet> {
     let placeholder = CrlSet::new();
     let mut o = ValidationOptions::new(UnixTime::from_secs(now_secs()));
@@ -244,21 +263,7 @@ impl App {
         cfg: Config,
         challenges: Box<dyn ChallengeStore>,
     ) -> Result<Arc<Self>, String> {
-        if !cfg.crl_sources.is_empty() {
-            fetch_sources(&cfg);
-        }
-        let snapshot = if !cfg.checks_revocation() {
-            CrlSnapshot::default()
-        } else {
-            crls::load(
-                &cfg.crl_dirs,
-                cfg.crl_store.as_deref(),
-                &cfg.trust,
-                &cfg.intermediates,
-                cfg.backend,
-                now_secs(),
-            )?
-        };
+        let snapshot = load_crls(&cfg)?;
         let verifier = verifier_for(&cfg, &snapshot.set);
         let slots = tokio::sync::Semaphore::new(cfg.max_concurrent.max(1));
         Ok(Arc::new(Self {
@@ -277,21 +282,11 @@ impl App {
         Arc::clone(&self.verifier.read().unwrap_or_else(|p| p.into_inner()))
     }
 
-    /// Fetches the sources (if any) into the store, then loads the CRLs again; on success the new set (and a verifier with fresh caches)
-    /// replaces the old at once, on failure the old stays. Returns the error.
+    /// Fetches the sources (if any) into the store, then loads the CRLs again; on
+    /// success the new set (and a verifier with fresh caches) replaces the old at once,
+    /// on failure the old stays. Returns the error.
     pub fn reload_crls(&self) -> Result<usize, String> {
-        if !self.cfg.crl_sources.is_empty() {
-            fetch_sources(&self.cfg);
-        }
-        let r = crls::load(
-            &self.cfg.crl_dirs,
-            self.cfg.crl_store.as_deref(),
-            &self.cfg.trust,
-            &self.cfg.intermediates,
-            self.cfg.backend,
-            now_secs(),
-        );
-        match r {
+        match load_crls(&self.cfg) {
             Ok(snapshot) => {
                 let n = snapshot.set.len();
                 let v = Arc::new(verifier_for(&self.cfg, &snapshot.set));
@@ -552,13 +547,8 @@ async fn login(
                 challenges::TakeError::Expired => StatusCode::GONE,
                 challenges::TakeError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             };
-            let msg = match e {
-                challenges::TakeError::Unknown => "this service issued no such challenge",
-                challenges::TakeError::Used => "the challenge was already used",
-                challenges::TakeError::Expired => "the challenge expired",
-                challenges::TakeError::Unavailable => "the shared challenge store does not answer",
-            };
-            return error(status, e.code(), msg);
+
+            return error(status, e.code(), e.message());
         }
     };
     let verifier = app.verifier();

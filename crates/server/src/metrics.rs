@@ -8,6 +8,12 @@ use std::sync::Mutex;
 /// Latency histogram bucket bounds, seconds.
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
 
+/// A metric family's `HELP` and `TYPE` lines.
+fn family(o: &mut String, name: &str, help: &str, kind: &str) {
+    let _ = writeln!(o, "# HELP {name} {help}");
+    let _ = writeln!(o, "# TYPE {name} {kind}");
+}
+
 #[derive(Default)]
 struct Histogram {
     counts: [u64; BUCKETS.len()],
@@ -61,22 +67,24 @@ impl Metrics {
     pub fn render(&self, crls: usize, challenges: Option<usize>, in_flight: usize) -> String {
         let m = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let mut o = String::new();
-        let _ = writeln!(
-            o,
-            "# HELP inkan_requests_total HTTP requests by route and status."
+        family(
+            &mut o,
+            "inkan_requests_total",
+            "HTTP requests by route and status.",
+            "counter",
         );
-        let _ = writeln!(o, "# TYPE inkan_requests_total counter");
         for ((route, status), n) in &m.requests {
             let _ = writeln!(
                 o,
                 "inkan_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
             );
         }
-        let _ = writeln!(
-            o,
-            "# HELP inkan_request_duration_seconds Time to answer, by route."
+        family(
+            &mut o,
+            "inkan_request_duration_seconds",
+            "Time to answer, by route.",
+            "histogram",
         );
-        let _ = writeln!(o, "# TYPE inkan_request_duration_seconds histogram");
         for (route, h) in &m.latency {
             for (c, b) in h.counts.iter().zip(BUCKETS) {
                 let _ = writeln!(
@@ -100,38 +108,44 @@ impl Metrics {
                 h.count
             );
         }
-        let _ = writeln!(
-            o,
-            "# HELP inkan_verifications_total Verifications by kind and result code."
+        family(
+            &mut o,
+            "inkan_verifications_total",
+            "Verifications by kind and result code.",
+            "counter",
         );
-        let _ = writeln!(o, "# TYPE inkan_verifications_total counter");
         for ((kind, code), n) in &m.outcomes {
             let _ = writeln!(
                 o,
                 "inkan_verifications_total{{kind=\"{kind}\",code=\"{code}\"}} {n}"
             );
         }
-        let _ = writeln!(o, "# HELP inkan_crl_loads_total CRL loads by result.");
-        let _ = writeln!(o, "# TYPE inkan_crl_loads_total counter");
+        family(
+            &mut o,
+            "inkan_crl_loads_total",
+            "CRL loads by result.",
+            "counter",
+        );
         for (r, n) in &m.crl_loads {
             let _ = writeln!(o, "inkan_crl_loads_total{{result=\"{r}\"}} {n}");
         }
-        let _ = writeln!(o, "# HELP inkan_crls_loaded CRLs in use.");
-        let _ = writeln!(o, "# TYPE inkan_crls_loaded gauge");
+        family(&mut o, "inkan_crls_loaded", "CRLs in use.", "gauge");
         let _ = writeln!(o, "inkan_crls_loaded {crls}");
         if let Some(challenges) = challenges {
-            let _ = writeln!(
-                o,
-                "# HELP inkan_challenges_outstanding Login challenges issued and not yet used."
+            family(
+                &mut o,
+                "inkan_challenges_outstanding",
+                "Login challenges issued and not yet used.",
+                "gauge",
             );
-            let _ = writeln!(o, "# TYPE inkan_challenges_outstanding gauge");
             let _ = writeln!(o, "inkan_challenges_outstanding {challenges}");
         }
-        let _ = writeln!(
-            o,
-            "# HELP inkan_requests_in_flight Requests being answered."
+        family(
+            &mut o,
+            "inkan_requests_in_flight",
+            "Requests being answered.",
+            "gauge",
         );
-        let _ = writeln!(o, "# TYPE inkan_requests_in_flight gauge");
         let _ = writeln!(o, "inkan_requests_in_flight {in_flight}");
         o
     }

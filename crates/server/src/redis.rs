@@ -183,19 +183,11 @@ fn read_reply(c: &mut impl BufRead) -> Result<Reply, String> {
     }
 }
 
-fn random<const N: usize>() -> Result<[u8; N], StoreError> {
-    let mut b = [0u8; N];
-    getrandom::fill(&mut b).map_err(|_| StoreError::Random)?;
-    Ok(b)
-}
-
 impl ChallengeStore for RedisChallenges {
     fn issue(&self, now: u64, ttl: u64) -> Result<Issued, StoreError> {
-        let id = hex::encode(random::<16>()?);
-        let challenge = random::<CHALLENGE_LEN>()?;
-        let expires_at = now.saturating_add(ttl);
-        let key = format!("inkan:challenge:{id}");
-        let value = format!("{expires_at}:{}", hex::encode(challenge));
+        let issued = Issued::fresh(now, ttl)?;
+        let key = format!("inkan:challenge:{}", issued.id);
+        let value = format!("{}:{}", issued.expires_at, hex::encode(issued.challenge));
         let ex = ttl.saturating_add(GRACE).to_string();
         match self.command(&[
             b"SET",
@@ -205,11 +197,7 @@ impl ChallengeStore for RedisChallenges {
             ex.as_bytes(),
             b"NX",
         ]) {
-            Ok(Reply::Simple(ok)) if ok == "OK" => Ok(Issued {
-                id,
-                challenge,
-                expires_at,
-            }),
+            Ok(Reply::Simple(ok)) if ok == "OK" => Ok(issued),
             Ok(r) => {
                 tracing::warn!(reply = ?r, "redis refused a challenge");
                 Err(StoreError::Unavailable)
