@@ -186,6 +186,20 @@ fn auth_sign(card: &SimCard, challenge: &[u8], key: &str, pin: &str) -> Vec<u8> 
     std::fs::read(&sig).unwrap()
 }
 
+/// A `POST /v1/documents/verify` body: `text` in the file `name`, signed by the card as
+/// `inkan card sign --format cms` does.
+fn signed_document(card: &SimCard, name: &str, text: &str) -> Value {
+    let (doc, p7s) = (card.path(name), card.path(&format!("{name}.p7s")));
+    std::fs::write(&doc, text).unwrap();
+    let r = card.card(
+        "sign",
+        &["--in", s(&doc), "--out", s(&p7s), "--format", "cms"],
+        Some("ABC123"),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    json!({"format": "cms", "signature": b64(&std::fs::read(&p7s).unwrap())})
+}
+
 fn login_body(id: &str, sig: &[u8], cert: &Path) -> Value {
     json!({
         "challenge_id": id,
@@ -314,16 +328,7 @@ fn documents_and_a_crl_reload_under_load() {
     let pki = card_pki();
     let crl_dir = card.path("crls");
     write_crls(&pki, &crl_dir, &[], 1);
-    let doc = card.path("contract.txt");
-    std::fs::write(&doc, "契約書\n").unwrap();
-    let p7s = card.path("contract.p7s");
-    let r = card.card(
-        "sign",
-        &["--in", s(&doc), "--out", s(&p7s), "--format", "cms"],
-        Some("ABC123"),
-    );
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let cms = json!({"format": "cms", "signature": b64(&std::fs::read(&p7s).unwrap())});
+    let cms = signed_document(&card, "contract.txt", "契約書\n");
     let anchors = card.dir.join("pki");
     let srv = Server::start(&[
         "--trust-anchors",
@@ -758,16 +763,7 @@ fn crl_sources_are_fetched_into_the_store_and_refreshed() {
     let published = card.path("published");
     write_crls(&pki, &published, &[], 1);
     let http = file_server(published.clone());
-    let doc = card.path("doc.txt");
-    std::fs::write(&doc, "転居届\n").unwrap();
-    let p7s = card.path("doc.p7s");
-    let r = card.card(
-        "sign",
-        &["--in", s(&doc), "--out", s(&p7s), "--format", "cms"],
-        Some("ABC123"),
-    );
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let cms = json!({"format": "cms", "signature": b64(&std::fs::read(&p7s).unwrap())});
+    let cms = signed_document(&card, "doc.txt", "転居届\n");
     let store = card.path("store");
     // Every root's CRL: the generations share one name, and each CRL is kept.
     let issuing: Vec<usize> = (0..6).collect();
@@ -842,16 +838,7 @@ fn crl_sources_are_fetched_into_the_store_and_refreshed() {
 #[test]
 fn no_names_in_the_logs_unless_asked() {
     let card = sim_card(&[]);
-    let doc = card.path("doc.txt");
-    std::fs::write(&doc, "委任状\n").unwrap();
-    let p7s = card.path("doc.p7s");
-    let r = card.card(
-        "sign",
-        &["--in", s(&doc), "--out", s(&p7s), "--format", "cms"],
-        Some("ABC123"),
-    );
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let cms = json!({"format": "cms", "signature": b64(&std::fs::read(&p7s).unwrap())});
+    let cms = signed_document(&card, "doc.txt", "委任状\n");
     let anchors = card.dir.join("pki");
     for (flag, named) in [(None, false), (Some("--log-identities"), true)] {
         let log = card.path("serve.log");

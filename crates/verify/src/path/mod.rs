@@ -324,7 +324,7 @@ fn check_validity(c: &Cert, depth: usize, at: UnixTime) -> Result<(), Error> {
 }
 
 fn check_critical(c: &Cert, depth: usize) -> Result<(), Error> {
-    match c.0.exts.unknown_critical.first() {
+    match c.exts().unknown_critical.first() {
         Some(o) => Err(Error::UnknownCriticalExtension {
             depth,
             oid: alloc::format!("{o}"),
@@ -357,8 +357,7 @@ fn validate(
     // The anchor's own pathLenConstraint limits the path as well (RFC 5937 §3.2).
     if let Some(pl) = anchor
         .cert
-        .0
-        .exts
+        .exts()
         .basic
         .as_ref()
         .and_then(|b| b.path_len_constraint)
@@ -394,7 +393,7 @@ fn validate(
         }
         if !last {
             // §6.1.4 (a), (b)
-            if let Some(m) = &cert.0.exts.policy_mappings {
+            if let Some(m) = &cert.exts().policy_mappings {
                 if m.iter()
                     .any(|(a, b)| *a == crate::oid::ANY_POLICY || *b == crate::oid::ANY_POLICY)
                 {
@@ -407,10 +406,10 @@ fn validate(
             // (c)–(f)
             working_issuer = cert.subject();
             // (g)
-            if cert.0.exts.has_name_constraints {
+            if cert.exts().has_name_constraints {
                 nc.add(
-                    cert.0.exts.permitted.as_deref(),
-                    cert.0.exts.excluded.as_deref(),
+                    cert.exts().permitted.as_deref(),
+                    cert.exts().excluded.as_deref(),
                 )?;
             }
             // (h)
@@ -420,7 +419,7 @@ fn validate(
                 inhibit_any = inhibit_any.saturating_sub(1);
             }
             // (i)
-            if let Some(pc) = &cert.0.exts.policy_constraints {
+            if let Some(pc) = &cert.exts().policy_constraints {
                 if let Some(r) = pc.require_explicit_policy {
                     explicit_policy = explicit_policy.min(r as usize);
                 }
@@ -429,7 +428,7 @@ fn validate(
                 }
             }
             // (j)
-            if let Some(v) = cert.0.exts.inhibit_any {
+            if let Some(v) = cert.exts().inhibit_any {
                 inhibit_any = inhibit_any.min(v as usize);
             }
             // (k)
@@ -445,8 +444,7 @@ fn validate(
             }
             // (m)
             if let Some(pl) = cert
-                .0
-                .exts
+                .exts()
                 .basic
                 .as_ref()
                 .and_then(|b| b.path_len_constraint)
@@ -468,8 +466,7 @@ fn validate(
             // §6.1.5 (a), (b)
             explicit_policy = explicit_policy.saturating_sub(1);
             if cert
-                .0
-                .exts
+                .exts()
                 .policy_constraints
                 .as_ref()
                 .and_then(|pc| pc.require_explicit_policy)

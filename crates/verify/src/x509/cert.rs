@@ -290,6 +290,11 @@ impl Cert {
         })
     }
 
+    /// The processed extensions.
+    pub(crate) fn exts(&self) -> &Exts {
+        &self.0.exts
+    }
+
     /// The DER encoding.
     pub fn der(&self) -> &[u8] {
         &self.0.der
