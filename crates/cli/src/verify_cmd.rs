@@ -38,10 +38,12 @@ pub enum VerifyCmd {
     /// Revocation: without --crl, --crl-store and --ocsp none is checked. With CRLs (files, or
     /// the store `inkan crl fetch` keeps), every certificate of the path below the
     /// trust anchor must be covered by a valid CRL: per issuer and distribution point
-    /// the complete CRL with the highest cRLNumber that is current at --at and signed
-    /// by its issuer (or a delegated CRL signer), with the newest applicable delta CRL;
-    /// a certificate on it gives `revoked`, one that no CRL covers
-    /// `revocation-unknown`. The JSON names the CRL that decided.
+    /// the complete CRL with the highest cRLNumber that is not past its nextUpdate at
+    /// --at and signed by its issuer (or a delegated CRL signer), with the newest
+    /// applicable delta CRL; a certificate on it gives `revoked`, one that no CRL covers
+    /// `revocation-unknown`. The JSON names the CRL that decided. A CRL issued after
+    /// --at is used as of --at: an entry dated after --at means good then
+    /// (`revoked_later` in the JSON), except for key or CA compromise.
     ///
     /// Policy (RFC 5280 §6.1.1): --policy sets user-initial-policy-set (default
     /// anyPolicy); the three flags set initial-explicit-policy,

@@ -881,6 +881,27 @@ impl RootCa {
         })
     }
 
+    /// The root [`TestPki::generate_with`] makes for `(seed, hierarchy, generation,
+    /// validity, alg)`: the same key, serial and certificate, without making the others
+    /// (a software card's later events re-create only the roots that issued its
+    /// certificates).
+    pub fn generate(
+        seed: u64,
+        hierarchy: Hierarchy,
+        generation: u32,
+        validity: Validity,
+        alg: KeyAlg,
+    ) -> Result<Self, PkiError> {
+        let prefix = match alg {
+            KeyAlg::Rsa2048 => "root",
+            KeyAlg::EcdsaP384 => "root-p384",
+        };
+        let label = format!("{prefix}/{}/gen{generation}", hierarchy.short_label());
+        let key = CaKey::generate(seed, &label, alg)?;
+        let serial = derived_serial(seed, &label);
+        RootCa::new(hierarchy, generation, key, &serial, validity)
+    }
+
     /// The hierarchy this root belongs to.
     pub fn hierarchy(&self) -> Hierarchy {
         self.hierarchy
@@ -1011,14 +1032,7 @@ impl TestPki {
         let mut auth_roots = Vec::with_capacity(validities.len());
         for (n, validity) in (1u32..).zip(validities) {
             for hierarchy in [Hierarchy::Signature, Hierarchy::Authentication] {
-                let prefix = match alg {
-                    KeyAlg::Rsa2048 => "root",
-                    KeyAlg::EcdsaP384 => "root-p384",
-                };
-                let label = format!("{prefix}/{}/gen{n}", hierarchy.short_label());
-                let key = CaKey::generate(seed, &label, alg)?;
-                let serial = derived_serial(seed, &label);
-                let root = RootCa::new(hierarchy, n, key, &serial, *validity)?;
+                let root = RootCa::generate(seed, hierarchy, n, *validity, alg)?;
                 match hierarchy {
                     Hierarchy::Signature => sign_roots.push(root),
                     Hierarchy::Authentication => auth_roots.push(root),

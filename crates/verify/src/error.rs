@@ -34,6 +34,9 @@ pub struct CrlRef {
     pub next_update: Option<UnixTime>,
     /// The delta CRL applied: its number and thisUpdate.
     pub delta: Option<(Option<String>, UnixTime)>,
+    /// The certificate's entry is dated after the validation time (a CRL issued later):
+    /// good at that time, revoked or on hold from this date (RFC 5280 §5.1.2.6).
+    pub revoked_later: Option<UnixTime>,
 }
 
 /// Who signed an OCSP response (RFC 6960 §4.2.2.2).

@@ -90,6 +90,10 @@ pub struct CrlReport {
     /// The delta CRL applied: its thisUpdate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delta_this_update: Option<String>,
+    /// The certificate is on this CRL with a revocationDate after the validation time:
+    /// good then, revoked (or on hold) from this time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_later: Option<String>,
 }
 
 impl From<&CrlRef> for CrlReport {
@@ -100,6 +104,7 @@ impl From<&CrlRef> for CrlReport {
             next_update: r.next_update.map(|t| t.to_string()),
             delta_number: r.delta.as_ref().map(|d| d.0.clone()),
             delta_this_update: r.delta.as_ref().map(|d| d.1.to_string()),
+            revoked_later: r.revoked_later.map(|t| t.to_string()),
         }
     }
 }

@@ -155,12 +155,34 @@ fn stale_and_future_crls() {
         "revocation-unknown"
     );
     check(&leaf_with_dp(), &[crl], |r| r.next_update_grace = 2 * 86400).unwrap();
-    let mut c = base();
-    c.this_update = secs("2025-06-02T00:00:00Z");
-    c.next_update = Some(secs("2025-06-09T00:00:00Z"));
+    // A CRL issued after the validation time decides, read as of that time: revoked
+    // later is good then, revoked before is revoked; a key compromise counts whatever
+    // its date.
+    let future = || {
+        let mut c = base();
+        c.this_update = secs("2025-06-02T00:00:00Z");
+        c.next_update = Some(secs("2025-06-09T00:00:00Z"));
+        c
+    };
+    let st = check(&leaf_with_dp(), &[future().der()], |_| {}).unwrap();
+    assert!(good(&st[0]), "{st:?}");
+    let later = future().entry(revoked(4242, "2025-06-02T00:00:00Z", Some(6)));
+    let st = check(&leaf_with_dp(), &[later.der()], |_| {}).unwrap();
+    match &st[0] {
+        CertStatus::Good { crls, .. } => {
+            assert_eq!(crls[0].revoked_later, Some(t("2025-06-02T00:00:00Z")));
+        }
+        other => panic!("{other:?}"),
+    }
+    let before = future().entry(revoked(4242, "2025-05-01T00:00:00Z", Some(6)));
     assert_eq!(
-        code(check(&leaf_with_dp(), &[c.der()], |_| {})),
-        "revocation-unknown"
+        code(check(&leaf_with_dp(), &[before.der()], |_| {})),
+        "revoked"
+    );
+    let compromised = future().entry(revoked(4242, "2025-06-02T00:00:00Z", Some(1)));
+    assert_eq!(
+        code(check(&leaf_with_dp(), &[compromised.der()], |_| {})),
+        "revoked"
     );
     // Maximum age.
     assert_eq!(

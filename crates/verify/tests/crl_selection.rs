@@ -1,5 +1,6 @@
 //! Property: for random sets of CRLs of one scope — complete and delta, numbers,
-//! thisUpdate (some after the validation time, so unusable), holds, removeFromCRL —
+//! thisUpdate (some after the validation time: usable, they know more), some stale (past
+//! nextUpdate, so unusable), holds, removeFromCRL —
 //! given in any order, the verdict is that of a straightforward model: the newest usable
 //! complete CRL (highest number, then latest thisUpdate), the newest usable delta whose
 //! base it satisfies, the delta's entry superseding the complete CRL's (RFC 5280 §5.2.4,
@@ -21,13 +22,15 @@ use inkan_verify::{
 use proptest::prelude::*;
 
 /// One generated CRL: complete or delta (with its base), number, day of thisUpdate in
-/// May 2025 (validation on June 1; days beyond 31 are after it), and the entry for the
-/// leaf's serial, if any.
+/// May 2025 (validation on June 1; days beyond 31 are after it), whether it is stale
+/// (nextUpdate May 31, only for thisUpdate before it), and the entry for the leaf's
+/// serial, if any.
 #[derive(Clone, Debug)]
 struct Gen {
     delta_base: Option<u64>,
     number: u64,
     day: u32,
+    stale: bool,
     entry: Option<u8>,
 }
 
@@ -45,6 +48,7 @@ fn gen_strategy() -> impl Strategy<Value = Vec<Gen>> {
         1u64..8,
         0u64..4,
         1u32..35,
+        any::<bool>(),
         prop_oneof![
             Just(None),
             Just(Some(3u8)),
@@ -53,10 +57,11 @@ fn gen_strategy() -> impl Strategy<Value = Vec<Gen>> {
             Just(Some(8u8))
         ],
     )
-        .prop_map(|(is_delta, number, back, day, entry)| Gen {
+        .prop_map(|(is_delta, number, back, day, stale, entry)| Gen {
             delta_base: is_delta.then(|| number.saturating_sub(back + 1).max(1)),
             number: number + if is_delta { 1 } else { 0 },
             day,
+            stale: stale && day <= 30,
             entry,
         });
     proptest::collection::vec(one, 1..6).prop_map(|mut v| {
@@ -74,7 +79,7 @@ fn gen_strategy() -> impl Strategy<Value = Vec<Gen>> {
 
 /// The model's verdict: `None` unknown, `Some(None)` good, `Some(Some(reason))` revoked.
 fn model(set: &[Gen]) -> Option<Option<u8>> {
-    let usable = |g: &&Gen| g.day <= 31;
+    let usable = |g: &&Gen| !g.stale;
     let complete = set
         .iter()
         .filter(|g| g.delta_base.is_none())
@@ -98,7 +103,14 @@ fn model(set: &[Gen]) -> Option<Option<u8>> {
 fn build(g: &Gen, serial: u64) -> Vec<u8> {
     let mut c = CrlSpec::new(INTER, 1)
         .number(g.number)
-        .times(&this_update(g.day), Some("2025-06-30T00:00:00Z"));
+        .times(
+            &this_update(g.day),
+            Some(if g.stale {
+                "2025-05-31T00:00:00Z"
+            } else {
+                "2025-06-30T00:00:00Z"
+            }),
+        );
     if let Some(b) = g.delta_base {
         c = c.ext(delta_indicator(b));
     }

@@ -674,7 +674,13 @@ fn window(path: &ValidatedPath, opts: &ValidationOptions<'_>) -> Option<(UnixTim
                     if let Some(age) = r.max_age {
                         hi = hi.min(crl.this_update.saturating_add(age));
                     }
-                    narrow(crl.this_update, hi);
+                    // Good at `at` on this CRL is good at any earlier time too (a CRL
+                    // issued later is read as of the validation time), until an entry
+                    // dated after `at` takes effect.
+                    if let Some(later) = crl.revoked_later {
+                        hi = hi.min(UnixTime::from_secs(later.as_secs().saturating_sub(1)));
+                    }
+                    narrow(UnixTime::from_secs(0), hi);
                 }
             }
             CertStatus::RevokedAfterSigning { .. } | CertStatus::Unknown { .. } => return None,

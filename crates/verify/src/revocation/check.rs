@@ -146,13 +146,13 @@ pub(crate) trait CrlIssuers {
 #[derive(Clone, Copy)]
 struct Unusable(&'static str);
 
+/// Whether `crl` may decide at `at`: not past its nextUpdate (plus grace), not older than
+/// the maximum age, no unknown critical extension. A CRL issued after `at` is usable: it
+/// knows everything an older one knew, and [`revoked_at_time`] reads its entries as of `at`
+/// (so a past time can be judged with today's CRL, as RFC 5280 §6.3.3 leaves to the relying
+/// party; a CRL current at `at` is often no longer kept).
 fn usable_at(crl: &Crl, at: UnixTime, opts: &RevocationOptions<'_>) -> Result<(), Unusable> {
     let info = crl.info();
-    if info.this_update > at {
-        return Err(Unusable(
-            "the CRL's thisUpdate is after the validation time",
-        ));
-    }
     match info.next_update {
         Some(nu) if at > nu.saturating_add(opts.next_update_grace) => {
             return Err(Unusable("the CRL is stale (past nextUpdate)"));
@@ -324,11 +324,28 @@ fn ask_ocsp(
         next_update: answer.next_update,
         responder: answer.responder,
     };
+    let later = |revoked_at: UnixTime, reason: RevocationReason| {
+        !revoked_at_time(
+            &Revocation {
+                revoked_at,
+                reason: Some(reason),
+                invalidity: None,
+            },
+            at,
+        )
+    };
     match answer.status {
         OcspStatus::Good => OcspOutcome::Decided(Ok(CertStatus::Good {
             crls: Vec::new(),
             ocsp: Some(r),
         })),
+        // Revoked after `at`: good at `at` (see `revoked_at_time`).
+        OcspStatus::Revoked { revoked_at, reason } if later(revoked_at, reason) => {
+            OcspOutcome::Decided(Ok(CertStatus::Good {
+                crls: Vec::new(),
+                ocsp: Some(r),
+            }))
+        }
         OcspStatus::Revoked { revoked_at, reason } => OcspOutcome::Decided(revoked(
             cert,
             depth,
@@ -434,10 +451,14 @@ pub(crate) fn check_certificate(
             let Some(sel) = select(&group, &mut usable) else {
                 continue;
             };
+            let mut r = sel.crl_ref();
             if let Some(e) = entry(&sel, cert.issuer(), cert.serial()) {
-                return revoked(cert, depth, e, Evidence::Crl(sel.crl_ref()), opts);
+                if revoked_at_time(&e, at) {
+                    return revoked(cert, depth, e, Evidence::Crl(r), opts);
+                }
+                r.revoked_later = Some(e.revoked_at);
             }
-            decided.push(sel.crl_ref());
+            decided.push(r);
             mask |= interim;
         }
     }
@@ -460,6 +481,20 @@ pub(crate) fn check_certificate(
             detail: why.0,
         })
     }
+}
+
+/// Whether an entry means the certificate was revoked (or on hold) at `at`: its
+/// revocationDate (RFC 5280 §5.1.2.6) is at or before `at` — or the reason is a key or CA
+/// compromise, which is reported whatever its date (the key may have been in other hands
+/// before the CA heard of it). A certificate revoked later was not revoked at `at`.
+fn revoked_at_time(e: &Revocation, at: UnixTime) -> bool {
+    e.revoked_at <= at
+        || matches!(
+            e.reason_or_unspecified(),
+            RevocationReason::KeyCompromise
+                | RevocationReason::CaCompromise
+                | RevocationReason::AaCompromise
+        )
 }
 
 /// A revocation of `cert` as the options judge it: revoked, or revoked after the

@@ -131,6 +131,7 @@ impl CrlInfo {
             this_update: self.this_update,
             next_update: self.next_update,
             delta: None,
+            revoked_later: None,
         }
     }
 
