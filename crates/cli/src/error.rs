@@ -31,6 +31,8 @@ pub mod exit {
     /// `crl fetch`: at least one CRL source could not be refreshed (the last good CRL
     /// stays in use).
     pub const CRL_FETCH: i32 = 11;
+    /// `sim event`: the software card cannot take the event as it is (lost, void, …).
+    pub const SIM_EVENT: i32 = 12;
 }
 
 /// An error as the CLI reports it.

@@ -2,6 +2,9 @@
 //! for inkan's tests.
 
 pub mod card;
+mod dir;
+pub mod life;
+pub mod pki_http;
 /// The test PKI of the software card (moved to `inkan-testpki`).
 pub use inkan_testpki::jpki as pki;
 pub mod readers;

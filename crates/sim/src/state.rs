@@ -8,156 +8,32 @@
 //! | `sign-key.pem`, `auth-key.pem` | the card's RSA keys, PKCS#8 PEM |
 //! | `sign-cert.der` (if any), `sign-ca.der`, `auth-cert.der`, `auth-ca.der` | certificates on the card |
 //! | `apdu.log` | one line per APDU, `> HEX` for commands, `< HEX` for responses |
-//! | `pki/` | the test roots (`sign-root-gen<n>.pem`, `auth-root-gen<n>.pem`) and CRLs (`sign.crl`, `auth.crl`, DER) |
+//! | `pki/` | the test roots (`sign-root-gen<n>.pem`, `auth-root-gen<n>.pem`), complete CRLs (`sign.crl`, `auth.crl`, DER), after a life event delta CRLs (`sign-delta.crl`, `auth-delta.crl`), and the PKI's ledger (`ledger.json`, see [`crate::life`]) |
 //!
 //! The state is saved (write to a temporary file, then rename) after every change of a
 //! counter or a PIN, before the card answers.
 
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use inkan_apdu::{Transport, TransportError};
-use rsa::PrivateKey;
-use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
-use sha2::{Digest, Sha256};
 
 use crate::card::{
     BlockedStatusAnswer, CardCerts, CardKeys, CardOptions, CardState, MissingSignCert, Persist,
     Person, PinId, PinState, Pins, STATE_FORMAT, SimError, SoftCard, TokenKind,
     VerifiedStatusAnswer, my_number_valid,
 };
-use crate::pki::{
-    self, CrlOptions, CrlScope, DateTime, Identity, Reason, RevokedEntry, TestPki, Validity,
+pub use crate::dir::{
+    AUTH_CA_FILE, AUTH_CERT_FILE, AUTH_KEY_FILE, LOG_FILE, PKI_DIR, SIGN_CA_FILE, SIGN_CERT_FILE,
+    SIGN_KEY_FILE, STATE_FILE,
 };
-
-/// `state.json`.
-pub const STATE_FILE: &str = "state.json";
-/// The signature key, PKCS#8 PEM.
-pub const SIGN_KEY_FILE: &str = "sign-key.pem";
-/// The user-authentication key, PKCS#8 PEM.
-pub const AUTH_KEY_FILE: &str = "auth-key.pem";
-/// The signature certificate (absent on a card without one).
-pub const SIGN_CERT_FILE: &str = "sign-cert.der";
-/// The signature CA certificate.
-pub const SIGN_CA_FILE: &str = "sign-ca.der";
-/// The user-authentication certificate.
-pub const AUTH_CERT_FILE: &str = "auth-cert.der";
-/// The user-authentication CA certificate.
-pub const AUTH_CA_FILE: &str = "auth-ca.der";
-/// The APDU log.
-pub const LOG_FILE: &str = "apdu.log";
-/// The directory of test roots and CRLs.
-pub const PKI_DIR: &str = "pki";
-
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SimError + '_ {
-    move |source| SimError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-/// Where a card directory's files go.
-#[derive(Debug, Clone)]
-pub(crate) struct Store {
-    dir: PathBuf,
-}
-
-impl Persist for Store {
-    fn save_state(&self, state: &CardState) -> Result<(), SimError> {
-        let path = self.dir.join(STATE_FILE);
-        let json = serde_json::to_vec_pretty(state).map_err(|e| SimError::Corrupt {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
-        write_atomic(&path, &json)
-    }
-
-    fn append_log(&self, command: &[u8], response: &[u8]) -> Result<(), SimError> {
-        let line = format!(
-            "> {}\n< {}\n",
-            inkan_apdu::hex_upper(command),
-            inkan_apdu::hex_upper(response)
-        );
-        self.append(&line)
-    }
-
-    fn append_log_line(&self, text: &str) -> Result<(), SimError> {
-        self.append(&format!("{text}\n"))
-    }
-}
-
-impl Store {
-    fn append(&self, text: &str) -> Result<(), SimError> {
-        let path = self.dir.join(LOG_FILE);
-        let mut f = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(io_err(&path))?;
-        f.write_all(text.as_bytes()).map_err(io_err(&path))
-    }
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SimError> {
-    let tmp = path.with_extension("tmp");
-    fs::write(&tmp, bytes).map_err(io_err(&tmp))?;
-    fs::rename(&tmp, path).map_err(io_err(path))
-}
-
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), SimError> {
-    fs::write(path, bytes).map_err(io_err(path))
-}
-
-fn read_file(path: &Path) -> Result<Vec<u8>, SimError> {
-    fs::read(path).map_err(|source| {
-        if source.kind() == std::io::ErrorKind::NotFound {
-            SimError::Missing {
-                path: path.to_path_buf(),
-            }
-        } else {
-            SimError::Io {
-                path: path.to_path_buf(),
-                source,
-            }
-        }
-    })
-}
-
-fn read_key(path: &Path) -> Result<PrivateKey, SimError> {
-    let bytes = read_file(path)?;
-    let text = String::from_utf8(bytes).map_err(|_| SimError::Corrupt {
-        path: path.to_path_buf(),
-        reason: "not UTF-8 PEM".to_owned(),
-    })?;
-    PrivateKey::from_pkcs8_pem(&text).map_err(|e| SimError::Corrupt {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })
-}
-
-fn key_pem(key: &PrivateKey) -> Result<String, SimError> {
-    key.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
-        .map(|s| s.as_str().to_owned())
-        .map_err(|e| SimError::Crypto(e.to_string()))
-}
-
-fn read_cert(path: &Path) -> Result<Vec<u8>, SimError> {
-    let der = read_file(path)?;
-    // The file must be one DER object, as the card's EF would hold it.
-    let header = inkan_apdu::tlv::parse_header(&der).map_err(|e| SimError::Corrupt {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
-    if header.tag != 0x30 || header.total_len() != Some(der.len()) {
-        return Err(SimError::Corrupt {
-            path: path.to_path_buf(),
-            reason: "not a DER certificate".to_owned(),
-        });
-    }
-    Ok(der)
-}
+use crate::dir::{
+    Store, datetime, derived_bytes, identity, invalid, io_err, key_pem, parse_date, pin_b,
+    read_cert, read_file, read_key, serial_hex, write_file,
+};
+use crate::life::{self, CertRef, Ledger};
+use crate::pki::{self, CrlOptions, CrlScope, DateTime, Reason, RevokedEntry, TestPki, Validity};
 
 impl SoftCard {
     /// Opens the card in `dir` (made by [`init`]). Counter and PIN changes are saved
@@ -195,9 +71,7 @@ impl SoftCard {
             },
             other => other,
         })?;
-        card.store = Some(Box::new(Store {
-            dir: dir.to_path_buf(),
-        }));
+        card.store = Some(Box::new(Store::new(dir)));
         Ok(card)
     }
 
@@ -302,58 +176,6 @@ impl Default for InitOptions {
     }
 }
 
-fn invalid(field: &'static str, reason: impl Into<String>) -> SimError {
-    SimError::InvalidOption {
-        field,
-        reason: reason.into(),
-    }
-}
-
-/// Parses `YYYYMMDD`.
-fn parse_date(field: &'static str, s: &str) -> Result<(u16, u8, u8), SimError> {
-    let b = s.as_bytes();
-    if b.len() != 8 || !b.iter().all(u8::is_ascii_digit) {
-        return Err(invalid(field, "must be 8 digits YYYYMMDD"));
-    }
-    let num = |r: std::ops::Range<usize>| -> u32 {
-        b.get(r)
-            .unwrap_or_default()
-            .iter()
-            .fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
-    };
-    let (y, m, d) = (num(0..4), num(4..6), num(6..8));
-    let (Ok(y), Ok(m), Ok(d)) = (u16::try_from(y), u8::try_from(m), u8::try_from(d)) else {
-        return Err(invalid(field, "out of range"));
-    };
-    DateTime::new(y, m, d, 0, 0, 0).map_err(|e| invalid(field, e.to_string()))?;
-    Ok((y, m, d))
-}
-
-fn datetime(field: &'static str, s: &str, h: u8, mi: u8, sec: u8) -> Result<DateTime, SimError> {
-    let (y, m, d) = parse_date(field, s)?;
-    DateTime::new(y, m, d, h, mi, sec).map_err(|e| invalid(field, e.to_string()))
-}
-
-/// `EYYYYMMDD`: era digit (1 Meiji … 5 Reiwa) then the Gregorian date.
-fn era_birth_date(yyyymmdd: &str) -> String {
-    let era = match yyyymmdd {
-        d if d < "19120730" => '1',
-        d if d < "19261225" => '2',
-        d if d < "19890108" => '3',
-        d if d < "20190501" => '4',
-        _ => '5',
-    };
-    format!("{era}{yyyymmdd}")
-}
-
-fn derived_bytes(seed: u64, label: &str) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(b"inkan-sim/card/v1\0");
-    h.update(seed.to_be_bytes());
-    h.update(label.as_bytes());
-    h.finalize().into()
-}
-
 /// Everything a new card is made of.
 struct Material {
     state: CardState,
@@ -361,6 +183,7 @@ struct Material {
     certs: CardCerts,
     pki: TestPki,
     crls: Vec<(&'static str, Vec<u8>)>,
+    ledger: Ledger,
 }
 
 impl Material {
@@ -446,14 +269,7 @@ impl Material {
         let auth_serial = serial(0x22, 8);
         let cn = hex::encode_upper(d.get(16..28).unwrap_or_default());
         let scope = CrlScope::new(&opts.prefecture, &opts.city);
-        let identity = Identity {
-            name: opts.name.clone(),
-            name_flags: "0".repeat(opts.name.chars().count()),
-            address: opts.address.clone(),
-            address_flags: "0".repeat(opts.address.chars().count()),
-            birth_date: era_birth_date(&opts.birth_date),
-            sex: opts.sex.clone(),
-        };
+        let identity = identity(&opts.name, &opts.address, &opts.birth_date, &opts.sex);
         let sign_cert = if opts.with_sign_cert {
             Some(pki::issue_signature_cert(
                 sign_root,
@@ -503,9 +319,27 @@ impl Material {
             pki::build_crl(sign_root, &revoked, issued, next, 1, &CrlOptions::default())?;
         let auth_crl = pki::build_crl(auth_root, &[], issued, next, 1, &CrlOptions::default())?;
 
-        let birth = opts.birth_date.get(2..8).unwrap_or_default();
-        let expiry_year = opts.not_after.get(0..4).unwrap_or_default();
-        let pin_b = format!("{birth}{expiry_year}{}", opts.security_code);
+        let pin_b = pin_b(&opts.birth_date, &opts.not_after, &opts.security_code);
+        let cert_ref = |serial: &[u8]| CertRef {
+            serial: serial_hex(serial),
+            not_after: not_after.unix_duration().as_secs(),
+        };
+        let ledger = Ledger::new(
+            (opts.seed, opts.algorithm, &opts.prefecture, &opts.city),
+            sign_root,
+            auth_root,
+            certs.sign.as_ref().map(|_| cert_ref(&sign_serial)),
+            cert_ref(&auth_serial),
+            revoked
+                .iter()
+                .map(|e| life::Entry {
+                    serial: serial_hex(&e.serial),
+                    revoked_at: e.revoked_at.unix_duration().as_secs(),
+                    reason: e.reason.unwrap_or(Reason::Unspecified).name().to_owned(),
+                })
+                .collect(),
+            &issued,
+        );
         let pin = |id: PinId, value: &str| PinState {
             value: value.to_owned(),
             remaining: id.max_tries(),
@@ -545,7 +379,11 @@ impl Material {
             keys,
             certs,
             pki,
-            crls: vec![("sign.crl", sign_crl), ("auth.crl", auth_crl)],
+            crls: vec![
+                (life::SIGN_CRL_FILE, sign_crl),
+                (life::AUTH_CRL_FILE, auth_crl),
+            ],
+            ledger,
         })
     }
 }
@@ -580,10 +418,8 @@ pub fn init(dir: &Path, opts: &InitOptions) -> Result<(), SimError> {
     for (name, der) in &m.crls {
         write_file(&pki_dir.join(name), der)?;
     }
-    Store {
-        dir: dir.to_path_buf(),
-    }
-    .save_state(&m.state)
+    m.ledger.save(dir)?;
+    Store::new(dir).save_state(&m.state)
 }
 
 /// A [`Transport`] around a [`SoftCard`]: every command goes to

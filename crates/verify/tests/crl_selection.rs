@@ -101,16 +101,14 @@ fn model(set: &[Gen]) -> Option<Option<u8>> {
 }
 
 fn build(g: &Gen, serial: u64) -> Vec<u8> {
-    let mut c = CrlSpec::new(INTER, 1)
-        .number(g.number)
-        .times(
-            &this_update(g.day),
-            Some(if g.stale {
-                "2025-05-31T00:00:00Z"
-            } else {
-                "2025-06-30T00:00:00Z"
-            }),
-        );
+    let mut c = CrlSpec::new(INTER, 1).number(g.number).times(
+        &this_update(g.day),
+        Some(if g.stale {
+            "2025-05-31T00:00:00Z"
+        } else {
+            "2025-06-30T00:00:00Z"
+        }),
+    );
     if let Some(b) = g.delta_base {
         c = c.ext(delta_indicator(b));
     }

@@ -5,7 +5,8 @@
 //! stream, or a transport failure — and gets the outcome. In between this module
 //! verifies the CRL with the configured CA (issuer, authorityKeyIdentifier, cRLSign,
 //! signature over the raw TBS bytes), checks thisUpdate ≤ now ≤ nextUpdate, refuses
-//! delta and indirect CRLs and CRLs older than the one kept, and only then swaps the
+//! indirect CRLs, delta CRLs without their complete CRL in the store, and CRLs older than
+//! the one kept, and only then swaps the
 //! index in. On any failure the last good index stays; per-source state (ETag,
 //! Last-Modified, last success and error) is kept in `<store>/sources/`.
 
@@ -219,11 +220,10 @@ impl<'s> Refresh<'s> {
     }
 
     fn accept(&mut self, crl: Crl, etag: Option<String>, last_modified: Option<String>) -> Outcome {
-        if crl.is_delta() {
-            return Outcome::Failed(RefreshError {
-                code: "crl-unsupported",
-                message: String::from("delta CRLs are not fetched; configure the complete CRL"),
-            });
+        if crl.is_delta()
+            && let Err(e) = self.delta_applies(&crl)
+        {
+            return Outcome::Failed(e.into());
         }
         if let Err(e) = crl
             .check_supported(false)
@@ -241,6 +241,33 @@ impl<'s> Refresh<'s> {
                 Outcome::Updated(crl)
             }
             Err(e) => Outcome::Failed(e.into()),
+        }
+    }
+
+    /// A delta CRL is kept only beside the complete CRL it applies to (RFC 5280 §5.2.4):
+    /// one of its scope must be in the store with cRLNumber ≥ the delta's BaseCRLNumber
+    /// (configure the complete CRL's source before the delta's).
+    fn delta_applies(&self, delta: &Crl) -> Result<(), CrlError> {
+        let key = CrlStore::key_of(delta.info());
+        let base_key = key.trim_end_matches(".delta");
+        let mismatch = |detail: &'static str| CrlError::DeltaMismatch { detail };
+        let complete = self
+            .store
+            .catalog()
+            .iter()
+            .find(|s| s.key == base_key)
+            .ok_or_else(|| mismatch("no complete CRL of this scope in the store for the delta"))?;
+        match (
+            complete.info.number.as_deref(),
+            delta.info().delta_base.as_deref(),
+        ) {
+            (Some(n), Some(b)) if super::crl::uint_cmp(b, n) != core::cmp::Ordering::Greater => {
+                Ok(())
+            }
+            (Some(_), Some(_)) => Err(mismatch(
+                "the delta's BaseCRLNumber is newer than the complete CRL in the store",
+            )),
+            _ => Err(mismatch("the complete CRL has no cRLNumber")),
         }
     }
 
